@@ -1,0 +1,48 @@
+"""Adapters: one module per JOSE library, plus the contract and the floor.
+
+``ADAPTERS`` is the one registry; everything else asks it.
+"""
+
+from __future__ import annotations
+
+from adapters.authlib import AuthlibAdapter
+from adapters.base import Adapter, AdapterUnavailable, Expect, VerificationError
+from adapters.floor import FloorAdapter
+from adapters.jwcrypto import JWCryptoAdapter
+from adapters.pyjwt import PyJWTAdapter
+from adapters.python_jose import PythonJoseAdapter
+
+#: Every adapter class, in report order (the floor first).
+ADAPTERS: dict[str, type[Adapter]] = {
+    cls.name: cls
+    for cls in (FloorAdapter, PyJWTAdapter, JWCryptoAdapter, AuthlibAdapter, PythonJoseAdapter)
+}
+
+
+class UnknownAdapter(KeyError):
+    """A name that is not in the registry."""
+
+
+def adapter_class(name: str) -> type[Adapter]:
+    """The registered class for ``name``; a typed error lists the known names."""
+    try:
+        return ADAPTERS[name]
+    except KeyError:
+        raise UnknownAdapter(f"unknown adapter {name!r}; known: {', '.join(ADAPTERS)}") from None
+
+
+def load_adapter(name: str) -> Adapter:
+    """Instantiate ``name``; raises ``AdapterUnavailable`` with the reason."""
+    return adapter_class(name)()
+
+
+__all__ = [
+    "ADAPTERS",
+    "Adapter",
+    "AdapterUnavailable",
+    "Expect",
+    "UnknownAdapter",
+    "VerificationError",
+    "adapter_class",
+    "load_adapter",
+]

@@ -1,0 +1,156 @@
+"""The adapter contract: what every JOSE library wrapper declares and does.
+
+An adapter wraps one library (one backend of it) behind the same five calls, so
+the harness can run identical work through each. Capabilities are *declared as
+data* on the class (``jws_algs``, ``jwe_algs``...), never discovered by calling
+the library and catching errors: a cell the class does not declare is reported
+``unsupported`` and is never silently run with another algorithm.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from adapters.keys import KeyMaterial
+
+Use = Literal["sign", "verify"]
+KeyMode = Literal["prepared", "raw"]
+
+#: Every JWS algorithm the harness knows, in report order.
+JWS_ALGS: tuple[str, ...] = (
+    "HS256", "HS384", "HS512",
+    "RS256", "RS384", "RS512",
+    "PS256", "PS384", "PS512",
+    "ES256", "ES384", "ES512", "ES256K",
+    "EdDSA",
+)  # fmt: skip
+
+#: Every JWE key-management algorithm the harness knows (issue 3).
+JWE_ALGS: tuple[str, ...] = (
+    "RSA-OAEP", "RSA-OAEP-256", "RSA1_5",
+    "A128KW", "A192KW", "A256KW", "dir",
+    "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A192KW", "ECDH-ES+A256KW",
+    "A128GCMKW", "A256GCMKW", "PBES2-HS256+A128KW",
+)  # fmt: skip
+
+#: Every JWE content-encryption algorithm the harness knows (issue 3).
+JWE_ENCS: tuple[str, ...] = (
+    "A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512",
+    "A128GCM", "A192GCM", "A256GCM",
+)  # fmt: skip
+
+
+class AdapterUnavailable(Exception):
+    """The library behind an adapter cannot be used here (not installed, too old)."""
+
+
+class VerificationError(Exception):
+    """A token was rejected. Adapters translate their library's errors into this."""
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The claim checks every ``verify`` performs, as an application would."""
+
+    audience: str = "https://api.example.com"
+    issuer: str = "https://auth.example.com"
+
+
+class Adapter(ABC):
+    """One JOSE library (one backend) behind the harness's calls.
+
+    Subclasses set the class attributes and implement ``prepare_key``, ``sign``
+    and ``verify`` (and the JWE calls when they declare JWE algorithms).
+    ``sign``/``verify`` accept either what ``prepare_key`` returned (key mode
+    ``prepared``) or what ``raw_key`` returned (key mode ``raw``: PEM text or
+    secret bytes, converted by the library on every call, as most application
+    code does).
+    """
+
+    name: ClassVar[str]
+    #: Distribution name, for ``importlib.metadata.version``.
+    library: ClassVar[str]
+    #: Module that must import for the adapter to be available.
+    module: ClassVar[str]
+    backend: ClassVar[str] = "cryptography"
+    jws_algs: ClassVar[frozenset[str]] = frozenset()
+    jwe_algs: ClassVar[frozenset[str]] = frozenset()
+    jwe_encs: ClassVar[frozenset[str]] = frozenset()
+    #: What the library's shortest documented decode call accepts without the
+    #: caller listing algorithms (the default allow-list); informational.
+    enabled_by_default: ClassVar[frozenset[str]] = frozenset()
+    #: Free-text remarks shown by ``jwtbench list`` and the report.
+    notes: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        try:
+            importlib.import_module(self.module)
+        except ImportError as exc:
+            raise AdapterUnavailable(
+                f"{self.library} is not installed ({exc}); pip install {self.library}"
+            ) from exc
+
+    @property
+    def version(self) -> str:
+        """Installed version of the wrapped distribution."""
+        try:
+            return importlib.metadata.version(self.library)
+        except importlib.metadata.PackageNotFoundError:
+            return "unknown"
+
+    # -- capabilities -----------------------------------------------------
+    def supports_jws(self, alg: str) -> bool:
+        return alg in self.jws_algs
+
+    def unsupported_reason(self, alg: str) -> str:
+        """Why a declared-unsupported cell is skipped (shown in results)."""
+        return f"{self.name} {self.version} does not implement {alg}"
+
+    # -- keys ---------------------------------------------------------------
+    def raw_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
+        """What application code typically passes on every call: PEM or secret bytes."""
+        return material.raw(use)
+
+    @abstractmethod
+    def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
+        """Build the library's own key object once, outside timing."""
+
+    def key_for(self, alg: str, material: KeyMaterial, use: Use, key_mode: KeyMode) -> Any:
+        if key_mode == "prepared":
+            return self.prepare_key(alg, material, use)
+        return self.raw_key(alg, material, use)
+
+    # -- JWS ------------------------------------------------------------------
+    @abstractmethod
+    def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
+        """Return a compact JWS (a signed JWT) of ``claims``."""
+
+    @abstractmethod
+    def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
+        """Verify signature *and* exp/aud/iss; return the claims.
+
+        Raise ``VerificationError`` (or let the library raise) on rejection.
+        Only ``alg`` may be accepted: never the token's own choice.
+        """
+
+    def describe(self) -> dict[str, Any]:
+        """Version and declared capabilities, for results and ``jwtbench list``."""
+        return {
+            "name": self.name,
+            "library": self.library,
+            "version": self.version,
+            "backend": self.backend,
+            "jws_algs": sorted(self.jws_algs, key=_order(JWS_ALGS)),
+            "jwe_algs": sorted(self.jwe_algs, key=_order(JWE_ALGS)),
+            "jwe_encs": sorted(self.jwe_encs, key=_order(JWE_ENCS)),
+            "enabled_by_default": sorted(self.enabled_by_default),
+            "notes": self.notes,
+        }
+
+
+def _order(known: tuple[str, ...]) -> Any:
+    return lambda name: (known.index(name) if name in known else len(known), name)

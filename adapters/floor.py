@@ -1,0 +1,168 @@
+"""The floor: JWS done directly with ``cryptography`` and the standard library.
+
+No JOSE library is involved: json, base64, hmac and ``cryptography`` calls in a
+straight line, with the same checks a library must do (header alg pinned,
+signature, exp/aud/iss). It is the fastest a Python library can be on this
+machine, so every other adapter is also reported as "x over floor".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from adapters.base import JWS_ALGS, Adapter, Expect, Use, VerificationError
+from adapters.keys import KeyMaterial
+
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "256": hashes.SHA256,
+    "384": hashes.SHA384,
+    "512": hashes.SHA512,
+    "56K": hashes.SHA256,  # ES256K
+}
+_HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+_EC_SIZE = {"ES256": 32, "ES384": 48, "ES512": 66, "ES256K": 32}
+
+
+def b64url(data: bytes) -> str:
+    """Base64url without padding (RFC 7515 section 2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str | bytes) -> bytes:
+    """Strict inverse of ``b64url``: rejects padding and non-alphabet characters."""
+    raw = text.encode("ascii") if isinstance(text, str) else text
+    if b"=" in raw:
+        raise VerificationError("base64url segment is padded")
+    try:
+        return base64.b64decode(raw + b"=" * (-len(raw) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise VerificationError(f"bad base64url: {exc}") from exc
+
+
+def compact_json(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode("utf-8")
+
+
+def check_claims(claims: Any, expect: Expect, now: float | None = None) -> dict[str, Any]:
+    """Require and check exp, aud and iss exactly as an application expects."""
+    if not isinstance(claims, dict):
+        raise VerificationError("claims are not a JSON object")
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        raise VerificationError("exp missing or not a number")
+    if exp <= (time.time() if now is None else now):
+        raise VerificationError("token expired")
+    aud = claims.get("aud")
+    auds = aud if isinstance(aud, list) else [aud]
+    if expect.audience not in auds:
+        raise VerificationError(f"audience {aud!r} is not {expect.audience!r}")
+    if claims.get("iss") != expect.issuer:
+        raise VerificationError(f"issuer {claims.get('iss')!r} is not {expect.issuer!r}")
+    return claims
+
+
+class FloorAdapter(Adapter):
+    """JWS with ``cryptography`` + stdlib only: the physical limit."""
+
+    name = "floor"
+    library = "cryptography"
+    module = "cryptography"
+    backend = "cryptography"
+    jws_algs = frozenset(JWS_ALGS)
+    notes = "no JOSE library: cryptography + json/base64/hmac in a straight line"
+
+    def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
+        if material.kty == "oct":
+            return material.secret
+        return material.private_key() if use == "sign" else material.public_key()
+
+    # -- JWS ------------------------------------------------------------------
+    def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
+        header = b64url(compact_json({"alg": alg, "typ": "JWT"}))
+        signing_input = f"{header}.{b64url(compact_json(claims))}"
+        signature = self._sign_bytes(signing_input.encode("ascii"), key, alg)
+        return f"{signing_input}.{b64url(signature)}"
+
+    def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise VerificationError("not a compact JWS")
+        header = json.loads(b64url_decode(parts[0]))
+        if not isinstance(header, dict) or header.get("alg") != alg:
+            raise VerificationError(f"header alg is not {alg}")
+        if "crit" in header:
+            raise VerificationError("unsupported critical header")
+        signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
+        self._verify_bytes(signing_input, b64url_decode(parts[2]), key, alg)
+        return check_claims(json.loads(b64url_decode(parts[1])), expect)
+
+    # -- primitives -------------------------------------------------------------
+    @staticmethod
+    def _sign_bytes(data: bytes, key: Any, alg: str) -> bytes:
+        if alg in _HMAC:
+            return hmac.new(key, data, _HMAC[alg]).digest()
+        if isinstance(key, bytes):  # key mode "raw": parse the PEM on every call
+            key = serialization.load_pem_private_key(key, password=None)
+        if alg == "EdDSA":
+            assert isinstance(key, ed25519.Ed25519PrivateKey)
+            return key.sign(data)
+        hash_alg = _HASHES[alg[-3:]]()
+        if alg[:2] == "RS":
+            assert isinstance(key, rsa.RSAPrivateKey)
+            return key.sign(data, padding.PKCS1v15(), hash_alg)
+        if alg[:2] == "PS":
+            assert isinstance(key, rsa.RSAPrivateKey)
+            return key.sign(data, _pss(hash_alg), hash_alg)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hash_alg)))
+        size = _EC_SIZE[alg]
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+    @staticmethod
+    def _verify_bytes(data: bytes, signature: bytes, key: Any, alg: str) -> None:
+        if alg in _HMAC:
+            if not hmac.compare_digest(hmac.new(key, data, _HMAC[alg]).digest(), signature):
+                raise VerificationError("bad HMAC")
+            return
+        if isinstance(key, bytes):
+            key = serialization.load_pem_public_key(key)
+        try:
+            if alg == "EdDSA":
+                assert isinstance(key, ed25519.Ed25519PublicKey)
+                key.verify(signature, data)
+                return
+            hash_alg = _HASHES[alg[-3:]]()
+            if alg[:2] == "RS":
+                assert isinstance(key, rsa.RSAPublicKey)
+                key.verify(signature, data, padding.PKCS1v15(), hash_alg)
+            elif alg[:2] == "PS":
+                assert isinstance(key, rsa.RSAPublicKey)
+                key.verify(signature, data, _pss(hash_alg), hash_alg)
+            else:
+                assert isinstance(key, ec.EllipticCurvePublicKey)
+                size = _EC_SIZE[alg]
+                if len(signature) != 2 * size:
+                    raise VerificationError("ECDSA signature has the wrong length")
+                r = int.from_bytes(signature[:size], "big")
+                s = int.from_bytes(signature[size:], "big")
+                key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hash_alg))
+        except InvalidSignature as exc:
+            raise VerificationError("bad signature") from exc
+
+
+def _pss(hash_alg: hashes.HashAlgorithm) -> padding.PSS:
+    return padding.PSS(mgf=padding.MGF1(hash_alg), salt_length=hash_alg.digest_size)

@@ -1,0 +1,58 @@
+"""jwcrypto (Latchset): a complete JOSE implementation on ``cryptography``.
+
+Prepared keys are ``jwcrypto.jwk.JWK`` objects; in raw mode the adapter builds
+the JWK from PEM (or the secret) on every call, as ``JWK.from_pem`` users do.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from adapters.base import JWS_ALGS, Adapter, Expect, Use
+from adapters.floor import b64url
+from adapters.keys import KeyMaterial
+
+
+class JWCryptoAdapter(Adapter):
+    name = "jwcrypto"
+    library = "jwcrypto"
+    module = "jwcrypto"
+    backend = "cryptography"
+    jws_algs = frozenset(JWS_ALGS)
+    # jwcrypto.jws.default_allowed_algs, used when the caller passes no algs=.
+    enabled_by_default = frozenset(JWS_ALGS)
+
+    def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
+        return _to_jwk(material.raw(use))
+
+    def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
+        from jwcrypto import jwt
+
+        token = jwt.JWT(header={"alg": alg, "typ": "JWT"}, claims=claims)
+        token.make_signed_token(_to_jwk(key))
+        result: str = token.serialize()
+        return result
+
+    def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
+        from jwcrypto import jwt
+
+        checked = jwt.JWT(
+            jwt=token,
+            key=_to_jwk(key),
+            algs=[alg],
+            check_claims={"exp": None, "aud": expect.audience, "iss": expect.issuer},
+        )
+        claims: dict[str, Any] = json.loads(checked.claims)
+        return claims
+
+
+def _to_jwk(key: Any) -> Any:
+    """A JWK object from what the harness passes: a JWK, PEM bytes or a secret."""
+    from jwcrypto import jwk
+
+    if isinstance(key, jwk.JWK):
+        return key
+    if key.startswith(b"-----BEGIN"):
+        return jwk.JWK.from_pem(key)
+    return jwk.JWK(kty="oct", k=b64url(key))

@@ -1,0 +1,1 @@
+"""jwtbench's measuring side: matrix, suites, runner, results, statistics, report."""

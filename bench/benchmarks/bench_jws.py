@@ -1,0 +1,20 @@
+"""JWS sign and verify (with exp/aud/iss checks), per adapter x alg x key mode x payload.
+
+The cells come from ``bench.matrix`` through ``bench.plugin``; unsupported ones
+are skipped with their declared reason. ``prepare`` runs the correctness gate
+before anything is timed, and the timed call's own result is checked after.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.cells import prepare
+from bench.matrix import Cell
+
+
+def test_jws(benchmark: Any, adapter: str, alg: str, op: str, key_mode: str, payload: str) -> None:
+    work = prepare(Cell(adapter, alg, op, key_mode, payload))
+    benchmark.extra_info.update(work.extra_info)
+    result = benchmark(work.func, *work.args)
+    work.check(result)

@@ -1,0 +1,3 @@
+"""Load the matrix plugin for plain ``pytest`` runs (tests and benchmark suites)."""
+
+pytest_plugins = ["bench.plugin"]
