@@ -1,0 +1,154 @@
+"""``jwtbench`` command line: parses arguments, one ``cmd_<verb>`` function per verb.
+
+Each verb is a plain function taking the parsed namespace and returning an exit
+code, so tests call them directly. Errors the user can fix (an unknown
+algorithm, an unreadable results file) are printed as one line, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from adapters import ADAPTERS
+from adapters.base import JWS_ALGS
+from bench.matrix import PROFILES, MatrixError, adapter_or_reason
+from bench.results import ResultsError, load_results
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for; printed without a traceback."""
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [part.strip() for part in value.replace(" ", ",").split(",") if part.strip()]
+
+
+def report_dir_for(results_path: Path) -> Path:
+    """Charts and report of ``results/<id>/<run>.json`` go to ``results/<id>/<run>/``."""
+    return results_path.with_suffix("")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Measure the matrix, save the results file, then draw its report."""
+    from bench.runner import run
+
+    profile = "quick" if args.quick else args.profile
+    outcome = run(
+        profile,
+        adapters=_csv(args.adapters),
+        algs=_csv(args.algs),
+        ops=_csv(args.ops),
+        key_modes=_csv(args.key_modes),
+        payloads=_csv(args.payloads),
+        label=args.label,
+        results_dir=Path(args.results_dir),
+        output=Path(args.output) if args.output else None,
+    )
+    print(f"results: {outcome.path}")
+    if not args.no_report:
+        report = _write_report(outcome.path)
+        print(f"report:  {report}")
+    broken = outcome.counts.get("invalid", 0) + outcome.counts.get("error", 0)
+    if outcome.interrupted:
+        return 130
+    return 1 if broken and args.strict else 0
+
+
+def _write_report(results_path: Path) -> Path:
+    from bench.report import write_report
+
+    return write_report(load_results(results_path), report_dir_for(results_path))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """(Re)draw charts and the Markdown report from a saved file; runs nothing."""
+    path = Path(args.results)
+    results = load_results(path)
+    from bench.report import write_report
+
+    out = write_report(results, Path(args.out) if args.out else report_dir_for(path))
+    print(f"report: {out}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Adapters, versions and the declared capability matrix."""
+    names = list(ADAPTERS)
+    width = max(len(alg) for alg in JWS_ALGS)
+    print(f"{'adapter':<12} {'version':<10} {'backend':<13} status")
+    for name in names:
+        adapter = adapter_or_reason(name)
+        if isinstance(adapter, str):
+            print(f"{name:<12} {'-':<10} {'-':<13} unavailable: {adapter}")
+        else:
+            print(f"{name:<12} {adapter.version:<10} {adapter.backend:<13} available")
+    print()
+    print(f"{'JWS':<{width}}  " + "  ".join(f"{n:^11}" for n in names))
+    for alg in JWS_ALGS:
+        marks = []
+        for name in names:
+            adapter = adapter_or_reason(name)
+            mark = "?" if isinstance(adapter, str) else ("yes" if alg in adapter.jws_algs else "-")
+            marks.append(f"{mark:^11}")
+        print(f"{alg:<{width}}  " + "  ".join(marks))
+    print()
+    for profile in PROFILES.values():
+        print(f"profile {profile.name}: {profile.description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jwtbench",
+        description="Benchmark and conformance harness for Python JOSE/JWT libraries.",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    run = verbs.add_parser("run", help="measure the matrix and write results, charts, report")
+    run.add_argument("--quick", action="store_true", help="the quick profile (the default)")
+    run.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+    run.add_argument("--adapters", help=f"comma-separated, from: {', '.join(ADAPTERS)}")
+    run.add_argument("--algs", help="comma-separated algorithms (default: all)")
+    run.add_argument("--ops", help="comma-separated ops: sign, verify")
+    run.add_argument("--key-modes", help="comma-separated: prepared, raw")
+    run.add_argument("--payloads", help="comma-separated: small, 1kb, 16kb")
+    run.add_argument("--label", help="name part of the results file (default: profile)")
+    run.add_argument("--results-dir", default="results", help="default: ./results")
+    run.add_argument("--output", help="exact results file path (overrides --results-dir)")
+    run.add_argument("--no-report", action="store_true", help="skip charts and report")
+    run.add_argument(
+        "--strict", action="store_true", help="exit 1 if any cell is invalid or errored"
+    )
+    run.set_defaults(func=cmd_run)
+
+    report = verbs.add_parser("report", help="redraw charts and report from a results file")
+    report.add_argument("results", help="a results JSON file written by 'jwtbench run'")
+    report.add_argument("--out", help="output folder (default: beside the results file)")
+    report.set_defaults(func=cmd_report)
+
+    listing = verbs.add_parser("list", help="adapters, versions and capabilities")
+    listing.set_defaults(func=cmd_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (MatrixError, ResultsError, UsageError) as exc:
+        print(f"jwtbench: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("jwtbench: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""Run the matrix through pytest-benchmark and save one results file.
+
+``run()`` is a plain function (the CLI's ``run`` verb is a thin layer over it):
+it builds the matrix, runs the suites in-process with pytest, records every
+cell's status with its reason (``Recorder``), and writes pytest-benchmark's JSON
+plus the ``jwtbench`` object atomically under ``results/<machine-id>/``. A
+library that crashes makes one cell ``error`` and the run goes on; Ctrl-C keeps
+every cell measured so far (the file is marked ``interrupted``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import benchmarks
+from bench.cells import GateFailure
+from bench.matrix import PROFILES, Cell, adapter_or_reason, build_jws_matrix
+from bench.results import (
+    SCHEMA_VERSION,
+    load_results,
+    now_iso,
+    provenance,
+    run_path,
+    write_atomic,
+)
+
+SUITES = {"jws": "bench_jws.py"}
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[-1] if text.strip() else ""
+    return line[:limit]
+
+
+@dataclass(eq=False)  # pytest registers plugin objects in sets: keep identity hashing
+class Recorder:
+    """pytest plugin object: every cell's status and reason, and progress lines."""
+
+    total: int
+    echo: Callable[[str], None]
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
+    interrupted: bool = False
+    started: float = field(default_factory=time.perf_counter)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        params = dict(getattr(item, "callspec", None).params) if hasattr(item, "callspec") else {}
+        if not params:
+            return
+        entry: dict[str, Any] | None = None
+        if report.skipped and call.when == "setup":
+            reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+            reason = reason.removeprefix("Skipped: ")
+            status, _, why = reason.partition(": ")
+            if status not in ("unsupported", "unavailable"):
+                status, why = "skipped", reason
+            entry = {"status": status, "reason": why}
+        elif call.when == "call" and report.passed:
+            entry = {"status": "ok", "reason": ""}
+            fixture = item.funcargs.get("benchmark")  # type: ignore[attr-defined]
+            stats = getattr(getattr(fixture, "stats", None), "stats", None)
+            if stats is not None and stats.median:
+                entry["ops"] = 1.0 / stats.median
+        elif report.failed and call.excinfo is not None:
+            invalid = call.excinfo.errisinstance(GateFailure)
+            entry = {
+                "status": "invalid" if invalid else "error",
+                "reason": f"{call.excinfo.typename}: {_first_line(str(call.excinfo.value))}",
+            }
+        if entry is None:
+            return
+        key = item.nodeid
+        if key in self.cells and self.cells[key]["status"] != "ok":
+            return  # keep the first failure (a teardown error must not hide it)
+        self.cells[key] = {"params": params, **entry}
+        self._progress(params, entry)
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True
+
+    def _progress(self, params: dict[str, Any], entry: dict[str, Any]) -> None:
+        done = len(self.cells)
+        label = " ".join(str(v) for v in params.values())
+        detail = f"{entry['ops']:>12,.0f} ops/s" if "ops" in entry else entry["reason"][:70]
+        elapsed = time.perf_counter() - self.started
+        self.echo(
+            f"[{done:>4}/{self.total}] {elapsed:6.1f}s  {label:<48} {entry['status']:<11} {detail}"
+        )
+
+
+class RunError(RuntimeError):
+    """The suites could not be run at all (not a failing cell: those are recorded)."""
+
+
+@dataclass
+class RunOutcome:
+    path: Path
+    counts: dict[str, int]
+    interrupted: bool
+    seconds: float
+    exit_code: int
+
+
+def run(
+    profile_name: str = "quick",
+    *,
+    adapters: Sequence[str] | None = None,
+    algs: Sequence[str] | None = None,
+    ops: Sequence[str] | None = None,
+    key_modes: Sequence[str] | None = None,
+    payloads: Sequence[str] | None = None,
+    label: str | None = None,
+    results_dir: Path = Path("results"),
+    output: Path | None = None,
+    echo: Callable[[str], None] = print,
+    extra_pytest_args: Sequence[str] = (),
+) -> RunOutcome:
+    """Measure the selected matrix and write one results file; return where."""
+    profile = PROFILES[profile_name]
+    selection = {
+        "adapters": adapters,
+        "algs": algs,
+        "ops": ops,
+        "key_modes": key_modes,
+        "payloads": payloads,
+    }
+    cells = build_jws_matrix(profile, **selection)  # validates every name first
+    path = output or run_path(results_dir, label or profile.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pytest_json = path.with_name(f".{path.stem}.pytest.json")
+    echo(f"jwtbench {profile.name}: {len(cells)} cells -> {path}")
+
+    args = [str(Path(benchmarks.__file__).parent / suite) for suite in SUITES.values()]
+    args += ["-p", "bench.plugin", "-p", "no:cacheprovider", "-p", "no:terminal"]
+    args += ["--benchmark-enable", f"--benchmark-json={pytest_json}"]
+    args += profile.pytest_options()
+    args += [f"--jwtbench-profile={profile.name}"]
+    for name, values in selection.items():
+        if values:
+            args.append(f"--jwtbench-{name.replace('_', '-')}={','.join(values)}")
+    args += list(extra_pytest_args)
+
+    recorder = Recorder(total=len(cells), echo=echo)
+    started_iso, started = now_iso(), time.perf_counter()
+    try:
+        exit_code = int(pytest.main(args, plugins=[recorder]))
+    except KeyboardInterrupt:  # pragma: no cover - pytest normally handles it
+        recorder.interrupted, exit_code = True, 2
+    seconds = time.perf_counter() - started
+
+    data: dict[str, Any] = {"benchmarks": []}
+    if pytest_json.exists():
+        text = pytest_json.read_text(encoding="utf-8")
+        pytest_json.unlink()
+        if text.strip():  # pytest-benchmark leaves it empty when nothing was timed
+            data = json.loads(text)
+    if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise RunError(f"pytest could not run the suites (exit code {exit_code}); see above")
+    data["jwtbench"] = {
+        "schema_version": SCHEMA_VERSION,
+        "label": label or profile.name,
+        "profile": profile.name,
+        "selection": {k: list(v) if v else None for k, v in selection.items()},
+        "started": started_iso,
+        "finished": now_iso(),
+        "seconds": round(seconds, 2),
+        "interrupted": recorder.interrupted,
+        "adapters": _adapters_info(cells),
+        "cells": _cell_list(cells, recorder),
+        "provenance": provenance(),
+    }
+    write_atomic(path, data)
+    load_results(path)  # never leave a file the loader would refuse
+    counts: dict[str, int] = {}
+    for cell in data["jwtbench"]["cells"]:
+        counts[cell["status"]] = counts.get(cell["status"], 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    echo(f"{'interrupted' if recorder.interrupted else 'done'} in {seconds:.1f}s: {summary}")
+    return RunOutcome(path, counts, recorder.interrupted, seconds, exit_code)
+
+
+def _adapters_info(cells: Sequence[Cell]) -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    for name in dict.fromkeys(cell.adapter for cell in cells):
+        adapter = adapter_or_reason(name)
+        if isinstance(adapter, str):
+            info[name] = {"name": name, "available": False, "reason": adapter}
+        else:
+            info[name] = {**adapter.describe(), "available": True}
+    return info
+
+
+def _cell_list(cells: Sequence[Cell], recorder: Recorder) -> list[dict[str, Any]]:
+    """Every matrix cell with its status; cells never reached are ``not run``."""
+    by_params = {json.dumps(c["params"], sort_keys=True): c for c in recorder.cells.values()}
+    out = []
+    for cell in cells:
+        seen = by_params.get(json.dumps(cell.params, sort_keys=True))
+        if seen is None:
+            out.append({"params": cell.params, "status": "not run", "reason": "run interrupted"})
+        else:
+            out.append({"params": cell.params, "status": seen["status"], "reason": seen["reason"]})
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run().exit_code)
