@@ -71,6 +71,8 @@ class Recorder:
             stats = getattr(getattr(fixture, "stats", None), "stats", None)
             if stats is not None and stats.median:
                 entry["ops"] = 1.0 / stats.median
+        elif call.excinfo is not None and call.excinfo.errisinstance(KeyboardInterrupt):
+            return  # the cell was cut short: it stays "not run"
         elif report.failed and call.excinfo is not None:
             invalid = call.excinfo.errisinstance(GateFailure)
             entry = {

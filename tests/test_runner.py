@@ -1,0 +1,173 @@
+"""The harness itself: matrix, gate, statuses, interruption, results files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters import ADAPTERS, AdapterUnavailable
+from adapters.base import Expect
+from adapters.pyjwt import PyJWTAdapter
+from bench.cells import GateFailure, prepare
+from bench.matrix import PROFILES, Cell, MatrixError, adapter_or_reason, build_jws_matrix
+from bench.results import ResultsError, load_results
+from bench.runner import run
+
+
+class FallbackAdapter(PyJWTAdapter):
+    """Declares HS384 but silently signs HS256: the classic benchmark bug."""
+
+    name = "fallback"
+
+    def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
+        return super().sign(claims, key, "HS256")
+
+
+class GullibleAdapter(PyJWTAdapter):
+    """Accepts every token without checking the signature."""
+
+    name = "gullible"
+
+    def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
+        import jwt
+
+        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+        return claims
+
+
+class CrashingAdapter(PyJWTAdapter):
+    name = "crashing"
+
+    def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
+        raise RuntimeError("segfault simulated")
+
+
+class MissingAdapter(PyJWTAdapter):
+    name = "missing"
+    library = "no-such-jose"
+    module = "no_such_jose_module"
+
+
+class InterruptingAdapter(PyJWTAdapter):
+    name = "interrupting"
+
+    def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
+        raise KeyboardInterrupt
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """Register the test-only adapters for one test."""
+    for cls in (FallbackAdapter, GullibleAdapter, CrashingAdapter, MissingAdapter,
+                InterruptingAdapter):  # fmt: skip
+        monkeypatch.setitem(ADAPTERS, cls.name, cls)
+    adapter_or_reason.cache_clear()
+    yield ADAPTERS
+    adapter_or_reason.cache_clear()
+
+
+QUICK = PROFILES["quick"]
+
+
+def test_matrix_keeps_unsupported_cells_and_validates_names() -> None:
+    cells = build_jws_matrix(QUICK, adapters=["python-jose"], algs=["EdDSA", "HS256"])
+    assert [c.alg for c in cells] == ["HS256"] * 4 + ["EdDSA"] * 4  # canonical order
+    with pytest.raises(MatrixError, match="unknown algorithm HS999"):
+        build_jws_matrix(QUICK, algs=["HS999"])
+    with pytest.raises(MatrixError, match="unknown adapter nope"):
+        build_jws_matrix(QUICK, adapters=["nope"])
+
+
+def test_cell_params_are_the_results_schema() -> None:
+    cell = Cell("pyjwt", "RS256", "verify", "raw", "small")
+    assert cell.params == {"adapter": "pyjwt", "alg": "RS256", "op": "verify",
+                           "key_mode": "raw", "payload": "small"}  # fmt: skip
+    assert Cell.from_params(cell.params) == cell
+
+
+def test_gate_refuses_silent_fallback(registry: Any) -> None:
+    with pytest.raises(GateFailure, match="header alg is 'HS256', requested 'HS384'"):
+        prepare(Cell("fallback", "HS384", "sign", "prepared", "small"))
+
+
+def test_gate_refuses_verifier_that_accepts_tampered_tokens(registry: Any) -> None:
+    with pytest.raises(GateFailure, match="accepted a tampered signature"):
+        prepare(Cell("gullible", "ES256", "verify", "prepared", "small"))
+
+
+def test_missing_library_is_unavailable_with_reason(registry: Any) -> None:
+    with pytest.raises(AdapterUnavailable, match="pip install no-such-jose"):
+        MissingAdapter()
+
+
+def test_run_records_every_status_and_goes_on(registry: Any, tmp_path: Path) -> None:
+    outcome = run(
+        "quick",
+        adapters=["floor", "fallback", "crashing", "missing", "python-jose"],
+        algs=["HS384", "EdDSA"],
+        ops=["sign"],
+        key_modes=["prepared"],
+        results_dir=tmp_path,
+        echo=lambda line: None,
+    )
+    results = load_results(outcome.path)
+    status = {(c["params"]["adapter"], c["params"]["alg"]): c for c in results.cells}
+    assert status["floor", "HS384"]["status"] == "ok"
+    assert status["fallback", "HS384"]["status"] == "invalid"
+    assert "header alg" in status["fallback", "HS384"]["reason"]
+    assert status["crashing", "HS384"]["status"] == "error"
+    assert "segfault simulated" in status["crashing", "HS384"]["reason"]
+    assert status["missing", "EdDSA"]["status"] == "unavailable"
+    assert "no-such-jose" in status["missing", "EdDSA"]["reason"]
+    assert status["python-jose", "EdDSA"]["status"] == "unsupported"
+    assert "does not implement EdDSA" in status["python-jose", "EdDSA"]["reason"]
+    timed = {(r.params["adapter"], r.params["alg"]) for r in results.rows()}
+    # only cells that passed the gate have numbers
+    assert timed == {("floor", "HS384"), ("floor", "EdDSA"), ("python-jose", "HS384")}
+    row = next(results.rows())
+    assert row.token_bytes and row.token_bytes > 100
+    assert row.rounds == len(row.data) >= QUICK.min_rounds
+    assert results.meta["adapters"]["missing"]["available"] is False
+    assert results.meta["provenance"]["openssl"].startswith("OpenSSL")
+
+
+def test_interrupted_run_keeps_what_it_measured(registry: Any, tmp_path: Path) -> None:
+    outcome = run(
+        "quick",
+        adapters=["floor", "interrupting"],
+        algs=["HS256"],
+        ops=["sign", "verify"],
+        key_modes=["prepared"],
+        results_dir=tmp_path,
+        echo=lambda line: None,
+    )
+    assert outcome.interrupted
+    results = load_results(outcome.path)
+    assert results.meta["interrupted"] is True
+    assert [r.params["adapter"] for r in results.rows()] == ["floor", "floor"]
+    statuses = {(c["params"]["adapter"], c["params"]["op"]): c["status"] for c in results.cells}
+    assert statuses["floor", "sign"] == statuses["floor", "verify"] == "ok"
+    assert statuses["interrupting", "sign"] == "not run"
+    assert statuses["interrupting", "verify"] == "not run"
+    assert not list(tmp_path.rglob(".*.tmp")), "no temporary file left behind"
+
+
+def test_loader_refuses_unreadable_files_by_name(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text("{not json")
+    with pytest.raises(ResultsError, match="broken.json: not valid JSON"):
+        load_results(bad)
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({"benchmarks": []}))
+    with pytest.raises(ResultsError, match="plain.json: not a jwtbench results file"):
+        load_results(plain)
+    future = tmp_path / "future.json"
+    future.write_text(json.dumps({"benchmarks": [], "jwtbench": {"schema_version": 99}}))
+    with pytest.raises(ResultsError, match="schema_version 99 is not one this jwtbench reads"):
+        load_results(future)
+    with pytest.raises(ResultsError, match="no such results file"):
+        load_results(tmp_path / "absent.json")
