@@ -102,6 +102,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_selfcheck(args: argparse.Namespace) -> int:
+    """Harness overhead: pyjwt HS256 sign through jwtbench vs a bare timeit."""
+    from bench.selfcheck import measure
+
+    result = measure(trials=args.trials, seconds=args.seconds)
+    print(
+        f"harness median {result.harness_median * 1e6:.2f} us, direct timeit "
+        f"{result.direct_median * 1e6:.2f} us: harness/direct = {result.ratio:.3f}"
+    )
+    within = abs(result.ratio - 1) <= args.tolerance
+    print("within tolerance" if within else f"outside +/-{args.tolerance:.0%}")
+    return 0 if within else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jwtbench",
@@ -130,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("results", help="a results JSON file written by 'jwtbench run'")
     report.add_argument("--out", help="output folder (default: beside the results file)")
     report.set_defaults(func=cmd_report)
+
+    check = verbs.add_parser("selfcheck", help="measure the harness's own overhead")
+    check.add_argument("--trials", type=int, default=5)
+    check.add_argument("--seconds", type=float, default=1.0, help="timing per trial and side")
+    check.add_argument("--tolerance", type=float, default=0.05)
+    check.set_defaults(func=cmd_selfcheck)
 
     listing = verbs.add_parser("list", help="adapters, versions and capabilities")
     listing.set_defaults(func=cmd_list)

@@ -102,7 +102,7 @@ def write_atomic(path: Path, data: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=1)
+            json.dump(data, out, separators=(",", ":"))  # compact: raw rounds are bulky
             out.write("\n")
             out.flush()
             os.fsync(out.fileno())

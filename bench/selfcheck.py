@@ -1,0 +1,76 @@
+"""Does the harness distort what it measures? Compare it with a bare ``timeit``.
+
+Times pyjwt HS256 sign (prepared key) twice in the same process: through the
+full harness (matrix, gate, adapter, pytest-benchmark) and as a direct
+``timeit`` of the same ``jwt.encode`` call. The two medians should agree
+within a few percent; both are repeated and interleaved so machine drift hits
+both sides alike.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import timeit
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.keys import jws_key, load_claims
+from bench.results import load_results
+from bench.runner import run
+
+
+@dataclass(frozen=True)
+class Overhead:
+    harness_median: float  # seconds per call
+    direct_median: float
+    trials: int
+
+    @property
+    def ratio(self) -> float:
+        """Harness / direct: 1.00 means the harness adds nothing measurable."""
+        return self.harness_median / self.direct_median
+
+
+def direct_median(seconds: float = 1.0) -> float:
+    """Median seconds per ``jwt.encode`` call, by ``timeit`` with rounds like the harness's."""
+    import jwt
+
+    claims = load_claims("small")
+    key = jwt.get_algorithm_by_name("HS256").prepare_key(jws_key("HS256").secret)
+    timer = timeit.Timer(lambda: jwt.encode(claims, key, algorithm="HS256"))
+    number, _ = timer.autorange()  # calls per round: >= 0.2 s, like a calibrated round
+    number = max(1, number // 40)  # ~5 ms rounds, many of them
+    per_round = timer.timeit(number) / number
+    repeat = max(5, int(seconds / (per_round * number)))
+    return statistics.median(t / number for t in timer.repeat(repeat=repeat, number=number))
+
+
+def harness_median(seconds: float = 1.0) -> float:
+    """Median seconds per call of the same cell measured by ``jwtbench run``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        outcome = run(
+            "quick",
+            adapters=["pyjwt"],
+            algs=["HS256"],
+            ops=["sign"],
+            key_modes=["prepared"],
+            results_dir=Path(tmp),
+            echo=lambda line: None,
+            extra_pytest_args=[f"--benchmark-max-time={seconds}", "--benchmark-min-time=0.005"],
+        )
+        (row,) = load_results(outcome.path).rows()
+        return row.median
+
+
+def measure(trials: int = 5, seconds: float = 1.0, echo: Callable[[str], None] = print) -> Overhead:
+    harness, direct = [], []
+    for trial in range(trials):
+        direct.append(direct_median(seconds))
+        harness.append(harness_median(seconds))
+        echo(
+            f"trial {trial + 1}/{trials}: harness {harness[-1] * 1e6:.2f} us, "
+            f"direct timeit {direct[-1] * 1e6:.2f} us"
+        )
+    return Overhead(statistics.median(harness), statistics.median(direct), trials)
