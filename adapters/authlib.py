@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from adapters.base import JWS_ALGS, Adapter, Expect, Use
+from adapters.base import JWE_ENCS, JWS_ALGS, Adapter, Expect, Use
 from adapters.keys import KeyMaterial
 
 
@@ -36,12 +36,20 @@ class AuthlibAdapter(Adapter):
     # authlib.jose.jwt (the module-level instance) accepts every registered
     # algorithm except "none" when the caller does not restrict them.
     enabled_by_default = frozenset(JWS_ALGS)
+    jwe_algs = frozenset(
+        ("RSA-OAEP", "RSA-OAEP-256", "RSA1_5", "A128KW", "A192KW", "A256KW", "dir",
+         "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A192KW", "ECDH-ES+A256KW",
+         "A128GCMKW", "A192GCMKW", "A256GCMKW")
+    )  # fmt: skip
+    jwe_encs = frozenset(JWE_ENCS)
     notes = "authlib.jose is deprecated upstream in favour of joserfc"
 
     def __init__(self) -> None:
         super().__init__()
         jose = _jose()
         self._jwt: dict[str, Any] = {alg: jose.JsonWebToken([alg]) for alg in JWS_ALGS}
+        self._jwe: dict[tuple[str, str], Any] = {}
+        self._jwe_cls = jose.JsonWebEncryption
         self._key_cls = {
             "RSA": jose.RSAKey,
             "EC": jose.ECKey,
@@ -68,3 +76,22 @@ class AuthlibAdapter(Adapter):
         )
         claims.validate()
         return dict(claims)
+
+    def _encryption(self, alg: str, enc: str) -> Any:
+        """A JsonWebEncryption that accepts only ``alg`` and ``enc`` (made once)."""
+        if (alg, enc) not in self._jwe:
+            self._jwe[alg, enc] = self._jwe_cls(algorithms=[alg, enc])
+        return self._jwe[alg, enc]
+
+    def encrypt_bytes(
+        self, payload: bytes, key: Any, alg: str, enc: str, cty: str | None = None
+    ) -> str:
+        header = {"alg": alg, "enc": enc} | ({"cty": cty} if cty else {})
+        token: bytes = self._encryption(alg, enc).serialize_compact(header, payload, key)
+        return token.decode("ascii")
+
+    def decrypt_bytes(
+        self, token: str, key: Any, alg: str, enc: str
+    ) -> tuple[dict[str, Any], bytes]:
+        data = self._encryption(alg, enc).deserialize_compact(token, key)
+        return dict(data["header"]), bytes(data["payload"])

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from adapters.keys import KeyMaterial
 
-Use = Literal["sign", "verify"]
+Use = Literal["sign", "verify", "encrypt", "decrypt"]
 KeyMode = Literal["prepared", "raw"]
 
 #: Every JWS algorithm the harness knows, in report order.
@@ -106,9 +107,15 @@ class Adapter(ABC):
     def supports_jws(self, alg: str) -> bool:
         return alg in self.jws_algs
 
-    def unsupported_reason(self, alg: str) -> str:
+    def unsupported_reason(self, alg: str, enc: str | None = None) -> str:
         """Why a declared-unsupported cell is skipped (shown in results)."""
-        return f"{self.name} {self.version} does not implement {alg}"
+        if enc is None:
+            return f"{self.name} {self.version} does not implement {alg}"
+        if not self.jwe_algs:
+            return f"{self.name} {self.version} has no JWE"
+        missing = [name for name, known in ((alg, self.jwe_algs), (enc, self.jwe_encs))
+                   if name not in known]  # fmt: skip
+        return f"{self.name} {self.version} does not implement {' or '.join(missing)}"
 
     # -- keys ---------------------------------------------------------------
     def raw_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
@@ -136,6 +143,60 @@ class Adapter(ABC):
         Raise ``VerificationError`` (or let the library raise) on rejection.
         Only ``alg`` may be accepted: never the token's own choice.
         """
+
+    # -- JWE (issue 3) ---------------------------------------------------------
+    def supports_jwe(self, alg: str, enc: str) -> bool:
+        return alg in self.jwe_algs and enc in self.jwe_encs
+
+    def encrypt_bytes(
+        self, payload: bytes, key: Any, alg: str, enc: str, cty: str | None = None
+    ) -> str:
+        """Return a compact JWE of ``payload`` (header ``cty`` set when given)."""
+        raise NotImplementedError(f"{self.name} declares no JWE")
+
+    def decrypt_bytes(self, token: str, key: Any, alg: str, enc: str) -> tuple[dict[str, Any], bytes]:
+        """Decrypt a compact JWE; return (protected header, plaintext).
+
+        Only ``alg``/``enc`` may be accepted: the adapter passes the library's
+        allow-list, or checks the header itself when the library has none.
+        """
+        raise NotImplementedError(f"{self.name} declares no JWE")
+
+    def encrypt(self, claims: dict[str, Any], key: Any, alg: str, enc: str) -> str:
+        """An encrypted (unsigned) JWT: the claims' JSON as the JWE payload."""
+        return self.encrypt_bytes(json.dumps(claims).encode("utf-8"), key, alg, enc)
+
+    def decrypt(
+        self, token: str, key: Any, alg: str, enc: str, expect: Expect
+    ) -> dict[str, Any]:
+        """Decrypt an encrypted JWT and check exp/aud/iss like ``verify``."""
+        from adapters.floor import check_claims
+
+        _, plaintext = self.decrypt_bytes(token, key, alg, enc)
+        return check_claims(json.loads(plaintext), expect)
+
+    def sign_encrypt(
+        self, claims: dict[str, Any], sig_key: Any, sig_alg: str, key: Any, alg: str, enc: str
+    ) -> str:
+        """A nested JWT (RFC 7519 section 5.2): signed, then encrypted with ``cty: JWT``."""
+        inner = self.sign(claims, sig_key, sig_alg)
+        return self.encrypt_bytes(inner.encode("ascii"), key, alg, enc, cty="JWT")
+
+    def decrypt_verify(
+        self,
+        token: str,
+        key: Any,
+        alg: str,
+        enc: str,
+        verify_key: Any,
+        sig_alg: str,
+        expect: Expect,
+    ) -> dict[str, Any]:
+        """Decrypt a nested JWT, then verify the inner JWS and its claims."""
+        header, plaintext = self.decrypt_bytes(token, key, alg, enc)
+        if str(header.get("cty", "")).upper() != "JWT":
+            raise VerificationError("outer JWE does not declare cty JWT")
+        return self.verify(plaintext.decode("ascii"), verify_key, sig_alg, expect)
 
     def describe(self) -> dict[str, Any]:
         """Version and declared capabilities, for results and ``jwtbench list``."""

@@ -35,6 +35,23 @@ JWS_KEY_FILE: dict[str, str] = {
 #: The password used for PBES2 key management (JWE).
 PBES2_PASSWORD = b"correct horse battery staple"
 
+#: Content-encryption key size in bytes per JWE ``enc`` (RFC 7518 section 5).
+CEK_BYTES: dict[str, int] = {
+    "A128CBC-HS256": 32, "A192CBC-HS384": 48, "A256CBC-HS512": 64,
+    "A128GCM": 16, "A192GCM": 24, "A256GCM": 32,
+}  # fmt: skip
+
+#: Key file (stem) used for each JWE key-management algorithm ("dir" depends on enc).
+JWE_KEY_FILE: dict[str, str] = {
+    "RSA-OAEP": "rsa2048", "RSA-OAEP-256": "rsa2048", "RSA1_5": "rsa2048",
+    "A128KW": "oct16", "A192KW": "oct24", "A256KW": "oct32",
+    "A128GCMKW": "oct16", "A192GCMKW": "oct24", "A256GCMKW": "oct32",
+    "ECDH-ES": "p256", "ECDH-ES+A128KW": "p256", "ECDH-ES+A192KW": "p256",
+    "ECDH-ES+A256KW": "p256",
+    "PBES2-HS256+A128KW": "password", "PBES2-HS384+A192KW": "password",
+    "PBES2-HS512+A256KW": "password",
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class KeyMaterial:
@@ -50,11 +67,14 @@ class KeyMaterial:
     public_pem: bytes = b""
     secret: bytes = b""
 
-    def raw(self, use: Literal["sign", "verify"]) -> bytes:
-        """The serialized key an application passes per call (key mode ``raw``)."""
+    def raw(self, use: Literal["sign", "verify", "encrypt", "decrypt"]) -> bytes:
+        """The serialized key an application passes per call (key mode ``raw``).
+
+        Private PEM to sign or decrypt, public PEM to verify or encrypt.
+        """
         if self.kty == "oct":
             return self.secret
-        return self.private_pem if use == "sign" else self.public_pem
+        return self.private_pem if use in ("sign", "decrypt") else self.public_pem
 
     def private_key(self) -> Any:
         """``cryptography`` private key object."""
@@ -134,6 +154,8 @@ def load_key(name: str) -> KeyMaterial:
     if name == "oct":
         secret = bytes.fromhex((keys / "oct512.hex").read_text().strip())
         return KeyMaterial(name="oct", kty="oct", secret=secret)
+    if name == "password":
+        return KeyMaterial(name=name, kty="oct", secret=PBES2_PASSWORD)
     if name.startswith("oct"):  # "oct16", "oct32"...: a prefix of the fixed secret
         size = int(name[3:])
         return KeyMaterial(name=name, kty="oct", secret=load_key("oct").secret[:size])
@@ -158,6 +180,18 @@ def jws_key(alg: str) -> KeyMaterial:
         return load_key(JWS_KEY_FILE[alg])
     except KeyError:
         raise KeyError(f"no fixed key for JWS algorithm {alg!r}") from None
+
+
+def jwe_key(alg: str, enc: str) -> KeyMaterial:
+    """The fixed key for a JWE key-management algorithm (``dir``: sized for ``enc``)."""
+    if alg == "dir":
+        if enc not in CEK_BYTES:
+            raise KeyError(f"unknown JWE enc {enc!r}")
+        return load_key(f"oct{CEK_BYTES[enc]}")
+    try:
+        return load_key(JWE_KEY_FILE[alg])
+    except KeyError:
+        raise KeyError(f"no fixed key for JWE algorithm {alg!r}") from None
 
 
 def load_claims(payload: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.base import Adapter, AdapterUnavailable, Expect, Use
+from adapters.base import Adapter, AdapterUnavailable, Expect, Use, VerificationError
 from adapters.keys import KeyMaterial
 
 
@@ -22,7 +22,16 @@ class PythonJoseAdapter(Adapter):
     )
     # jose.jwt.decode(token, key) with algorithms=None accepts any of these.
     enabled_by_default = jws_algs
-    notes = "no PS*, ES256K or EdDSA"
+    jwe_algs = frozenset(
+        ("RSA-OAEP", "RSA-OAEP-256", "RSA1_5", "A128KW", "A192KW", "A256KW", "dir")
+    )
+    jwe_encs = frozenset(
+        ("A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512", "A128GCM", "A192GCM", "A256GCM")
+    )
+    notes = (
+        "no PS*, ES256K or EdDSA; no ECDH-ES, AES-GCMKW or PBES2; jwe.decrypt() has no "
+        "algorithm allow-list, so the adapter checks the header itself"
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -38,6 +47,12 @@ class PythonJoseAdapter(Adapter):
     def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
         from jose import jwk
 
+        if use in ("encrypt", "decrypt"):
+            # jwe.encrypt/decrypt reject python-jose's own Key objects; the closest
+            # to a prepared key they take is a cryptography key (wrapped per call).
+            if material.kty == "oct":
+                return material.secret
+            return material.private_key() if use == "decrypt" else material.public_key()
         return jwk.construct(material.raw(use), alg)
 
     def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
@@ -58,3 +73,24 @@ class PythonJoseAdapter(Adapter):
             options={"require_exp": True, "require_aud": True, "require_iss": True},
         )
         return claims
+
+    def encrypt_bytes(
+        self, payload: bytes, key: Any, alg: str, enc: str, cty: str | None = None
+    ) -> str:
+        from jose import jwe
+
+        token: bytes = jwe.encrypt(payload, key, encryption=enc, algorithm=alg, cty=cty)
+        return token.decode("ascii")
+
+    def decrypt_bytes(
+        self, token: str, key: Any, alg: str, enc: str
+    ) -> tuple[dict[str, Any], bytes]:
+        from jose import jwe
+
+        # jwe.decrypt() trusts the token's own alg/enc: pin them first, as an
+        # application using python-jose must.
+        header: dict[str, Any] = jwe.get_unverified_header(token)
+        if header.get("alg") != alg or header.get("enc") != enc:
+            raise VerificationError(f"JWE header is {header.get('alg')}/{header.get('enc')}")
+        plaintext: bytes = jwe.decrypt(token, key)
+        return header, plaintext
