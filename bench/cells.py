@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adapters import ADAPTERS, Expect
 from adapters.base import Adapter
 from adapters.floor import b64url, b64url_decode
-from adapters.keys import jws_key, load_claims
+from adapters.keys import jwe_key, jws_key, load_claims
 from bench.matrix import Cell, adapter_or_reason, skip_reason
 
 EXPECT = Expect()
@@ -49,14 +49,14 @@ def runnable(name: str) -> Adapter:
 
 
 def reference_for(cell: Cell, exclude: str) -> Adapter:
-    """An independent implementation of ``cell.alg``: the floor, else another library."""
+    """An independent implementation of the cell's algorithms: the floor first."""
     for name in ADAPTERS:
         if name == exclude:
             continue
         candidate = adapter_or_reason(name)
-        if isinstance(candidate, Adapter) and cell.alg in candidate.jws_algs:
+        if isinstance(candidate, Adapter) and skip_reason(replace(cell, adapter=name)) is None:
             return candidate
-    raise GateFailure(f"no independent implementation of {cell.alg} to check against")
+    raise GateFailure(f"no independent implementation of {cell.id} to check against")
 
 
 def flip_signature_byte(token: str) -> str:
@@ -98,23 +98,151 @@ def check_jws(
     _must_reject(verifier, flip_signature_byte(token), key, alg, "a tampered signature")
 
 
-def prepare(cell: Cell) -> Work:
-    """The timed work for ``cell``, after the gate passed."""
-    skipped = skip_reason(cell)
-    if skipped is not None:
-        raise RuntimeError(f"cell {cell.id} cannot run: {skipped[1]}")
-    if cell.family != "jws":
-        raise NotImplementedError(f"{cell.family} cells are not implemented")
-    adapter = runnable(cell.adapter)
-    material = jws_key(cell.alg)
-    claims = load_claims(cell.payload)
-    reference = reference_for(cell, exclude=cell.adapter)
-    extra: dict[str, Any] = {
+def flip_jwe_byte(token: str, part: int) -> str:
+    """The same compact JWE with one bit flipped in ``part`` (3 ciphertext, 4 tag)."""
+    parts = token.split(".")
+    raw = bytearray(b64url_decode(parts[part]))
+    raw[0] ^= 0x01
+    parts[part] = b64url(bytes(raw))
+    return ".".join(parts)
+
+
+def check_jwe(token: str, claims: dict[str, Any], cell: Cell, opener: Adapter, keys: Keys) -> None:
+    """The gate for a JWE or nested token: header, decryption, tamper rejection."""
+    if not isinstance(token, str) or token.count(".") != 4:
+        raise GateFailure(f"not a compact JWE: {token!r:.80}")
+    header = header_of(token)
+    if (header.get("alg"), header.get("enc")) != (cell.alg, cell.enc):
+        raise GateFailure(
+            f"header is {header.get('alg')}/{header.get('enc')}, requested {cell.alg}/{cell.enc}"
+        )
+    if cell.sig_alg is not None and str(header.get("cty", "")).upper() != "JWT":
+        raise GateFailure(f"nested token's header has cty {header.get('cty')!r}, not JWT")
+
+    def open_(candidate: str) -> dict[str, Any]:
+        return keys.open(opener, candidate, cell)
+
+    try:
+        got = open_(token)
+    except Exception as exc:
+        raise GateFailure(f"{opener.name} could not open the token: {exc!r}") from exc
+    if got != claims:
+        raise GateFailure(f"{opener.name} decrypted different claims")
+    for part, what in ((3, "a tampered ciphertext"), (4, "a tampered tag")):
+        try:
+            open_(flip_jwe_byte(token, part))
+        except Exception:
+            continue
+        raise GateFailure(f"{opener.name} accepted {what}")
+
+
+@dataclass
+class Keys:
+    """One adapter's keys for a JWE or nested cell, in the cell's key mode."""
+
+    seal: Any  # encrypt key (recipient's public key or the shared secret)
+    unseal: Any  # decrypt key
+    sign: Any = None  # inner JWS keys (nested cells)
+    verify: Any = None
+
+    @classmethod
+    def for_cell(cls, adapter: Adapter, cell: Cell, key_mode: str) -> Keys:
+        assert cell.enc is not None
+        material = jwe_key(cell.alg, cell.enc)
+        mode: Any = key_mode
+        keys = cls(
+            seal=adapter.key_for(cell.alg, material, "encrypt", mode),
+            unseal=adapter.key_for(cell.alg, material, "decrypt", mode),
+        )
+        if cell.sig_alg is not None:
+            sig_material = jws_key(cell.sig_alg)
+            keys.sign = adapter.key_for(cell.sig_alg, sig_material, "sign", mode)
+            keys.verify = adapter.key_for(cell.sig_alg, sig_material, "verify", mode)
+        return keys
+
+    def seal_call(self, adapter: Adapter, cell: Cell) -> tuple[Callable[..., str], tuple[Any, ...]]:
+        """The producing call (encrypt or sign_encrypt) and its arguments."""
+        claims = load_claims(cell.payload)
+        assert cell.enc is not None
+        if cell.sig_alg is None:
+            return adapter.encrypt, (claims, self.seal, cell.alg, cell.enc)
+        return adapter.sign_encrypt, (
+            claims, self.sign, cell.sig_alg, self.seal, cell.alg, cell.enc,
+        )  # fmt: skip
+
+    def open_call(
+        self, adapter: Adapter, cell: Cell, token: str
+    ) -> tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]:
+        """The consuming call (decrypt or decrypt_verify) and its arguments."""
+        assert cell.enc is not None
+        if cell.sig_alg is None:
+            return adapter.decrypt, (token, self.unseal, cell.alg, cell.enc, EXPECT)
+        return adapter.decrypt_verify, (
+            token, self.unseal, cell.alg, cell.enc, self.verify, cell.sig_alg, EXPECT,
+        )  # fmt: skip
+
+    def open(self, adapter: Adapter, token: str, cell: Cell) -> dict[str, Any]:
+        func, args = self.open_call(adapter, cell, token)
+        return func(*args)
+
+
+def _extra(adapter: Adapter, reference: Adapter) -> dict[str, Any]:
+    return {
         "library": adapter.library,
         "library_version": adapter.version,
         "backend": adapter.backend,
         "checked_by": f"{reference.name} {reference.version}",
     }
+
+
+def _claims_check(adapter: Adapter, claims: dict[str, Any]) -> Callable[[Any], None]:
+    def check(out: Any) -> None:
+        if out != claims:
+            raise GateFailure(f"{adapter.name} returned different claims when timed")
+
+    return check
+
+
+def prepare_jwe(cell: Cell, adapter: Adapter, reference: Adapter) -> Work:
+    """Encrypt/decrypt and nested cells: gate, then the timed call."""
+    claims = load_claims(cell.payload)
+    mine = Keys.for_cell(adapter, cell, cell.key_mode)
+    theirs = Keys.for_cell(reference, cell, "prepared")
+    extra = _extra(adapter, reference)
+    if cell.op in ("encrypt", "sign_encrypt"):
+        func, args = mine.seal_call(adapter, cell)
+        token = func(*args)
+        check_jwe(token, claims, cell, reference, theirs)
+        extra["token_bytes"] = len(token)
+        return Work(
+            func=func,
+            args=args,
+            check=lambda out: check_jwe(out, claims, cell, reference, theirs),
+            extra_info=extra,
+        )
+    if cell.op in ("decrypt", "decrypt_verify"):
+        make, make_args = theirs.seal_call(reference, cell)
+        token = make(*make_args)
+        extra["checked_by"] = f"token made by {extra['checked_by']}"
+        check_jwe(token, claims, cell, adapter, mine)
+        extra["token_bytes"] = len(token)
+        func2, args2 = mine.open_call(adapter, cell, token)
+        return Work(func=func2, args=args2, check=_claims_check(adapter, claims), extra_info=extra)
+    raise NotImplementedError(f"unknown {cell.family} op {cell.op!r}")
+
+
+def prepare(cell: Cell) -> Work:
+    """The timed work for ``cell``, after the gate passed."""
+    skipped = skip_reason(cell)
+    if skipped is not None:
+        raise RuntimeError(f"cell {cell.id} cannot run: {skipped[1]}")
+    adapter = runnable(cell.adapter)
+    reference = reference_for(cell, exclude=cell.adapter)
+    if cell.family != "jws":
+        return prepare_jwe(cell, adapter, reference)
+    material = jws_key(cell.alg)
+    claims = load_claims(cell.payload)
+    extra = _extra(adapter, reference)
     if cell.op == "sign":
         key = adapter.key_for(cell.alg, material, "sign", cell.key_mode)  # type: ignore[arg-type]
         ref_key = reference.prepare_key(cell.alg, material, "verify")
@@ -133,12 +261,10 @@ def prepare(cell: Cell) -> Work:
         extra["checked_by"] = f"token made by {extra['checked_by']}"
         check_jws(token, claims, cell.alg, adapter, key)
         extra["token_bytes"] = len(token)
-
-        def check(out: Any) -> None:
-            if out != claims:
-                raise GateFailure(f"{adapter.name} returned different claims when timed")
-
         return Work(
-            func=adapter.verify, args=(token, key, cell.alg, EXPECT), check=check, extra_info=extra
+            func=adapter.verify,
+            args=(token, key, cell.alg, EXPECT),
+            check=_claims_check(adapter, claims),
+            extra_info=extra,
         )
     raise NotImplementedError(f"unknown JWS op {cell.op!r}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from adapters import ADAPTERS
 from adapters.base import JWS_ALGS
-from bench.matrix import PROFILES, MatrixError, adapter_or_reason
+from bench.matrix import ALL_OPS, PROFILES, MatrixError, adapter_or_reason
 from bench.results import ResultsError, load_results
 
 
@@ -42,6 +42,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         profile,
         adapters=_csv(args.adapters),
         algs=_csv(args.algs),
+        encs=_csv(args.encs),
         ops=_csv(args.ops),
         key_modes=_csv(args.key_modes),
         payloads=_csv(args.payloads),
@@ -127,8 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quick", action="store_true", help="the quick profile (the default)")
     run.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     run.add_argument("--adapters", help=f"comma-separated, from: {', '.join(ADAPTERS)}")
-    run.add_argument("--algs", help="comma-separated algorithms (default: all)")
-    run.add_argument("--ops", help="comma-separated ops: sign, verify")
+    run.add_argument("--algs", help="comma-separated JWS and/or JWE algorithms (default: all)")
+    run.add_argument("--encs", help="comma-separated JWE content encryptions (default: all)")
+    run.add_argument(
+        "--ops", help=f"comma-separated ops: {', '.join(ALL_OPS)} (default: all)"
+    )
     run.add_argument("--key-modes", help="comma-separated: prepared, raw")
     run.add_argument("--payloads", help="comma-separated: small, 1kb, 16kb")
     run.add_argument("--label", help="name part of the results file (default: profile)")

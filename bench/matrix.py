@@ -14,11 +14,26 @@ from functools import cache
 from typing import Literal
 
 from adapters import ADAPTERS, AdapterUnavailable, load_adapter
-from adapters.base import JWS_ALGS, Adapter
+from adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS, Adapter
 from adapters.keys import PAYLOADS
 
 JWS_OPS: tuple[str, ...] = ("sign", "verify")
+JWE_OPS: tuple[str, ...] = ("encrypt", "decrypt")
+NESTED_OPS: tuple[str, ...] = ("sign_encrypt", "decrypt_verify")
+ALL_OPS: tuple[str, ...] = JWS_OPS + JWE_OPS + NESTED_OPS
 KEY_MODES: tuple[str, ...] = ("prepared", "raw")
+
+#: The quick profile's JWE pairs: each key-management alg with A256GCM, and
+#: each content alg with dir and RSA-OAEP.
+REPRESENTATIVE_JWE: tuple[tuple[str, str], ...] = tuple(
+    dict.fromkeys(
+        [(alg, "A256GCM") for alg in JWE_ALGS]
+        + [(alg, enc) for enc in JWE_ENCS for alg in ("dir", "RSA-OAEP")]
+    )
+)
+#: Nested (sign-then-encrypt) cells: the common choices an access token meets.
+NESTED_SIG_ALGS: tuple[str, ...] = ("HS256", "RS256", "ES256", "EdDSA")
+NESTED_JWE_ALGS: tuple[str, ...] = ("dir", "A256KW", "RSA-OAEP", "ECDH-ES")
 
 Status = Literal["ok", "unsupported", "unavailable", "invalid", "error"]
 
@@ -86,6 +101,12 @@ class Profile:
     max_time: float
     min_time: float
     warmup: bool
+    #: JWE: "representative" pairs or the full alg x enc cross product, and
+    #: which key modes / payloads JWE and nested cells use.
+    jwe_pairs: Literal["representative", "all"] = "representative"
+    jwe_key_modes: tuple[str, ...] = ("prepared",)
+    jwe_payloads: tuple[str, ...] = ("small",)
+    nested_encs: tuple[str, ...] = ("A256GCM",)
     description: str = field(default="", compare=False)
 
     def pytest_options(self) -> list[str]:
@@ -106,17 +127,24 @@ PROFILES: dict[str, Profile] = {
         max_time=0.06,
         min_time=0.0002,
         warmup=False,
-        description="every adapter and algorithm, small payload, short timing (~1-2 min)",
+        description=(
+            "every adapter and JWS algorithm, representative JWE pairs, small payload, "
+            "prepared JWE keys, short timing (~2-3 min)"
+        ),
     ),
     "full": Profile(
         name="full",
         payloads=PAYLOADS,
         key_modes=KEY_MODES,
         min_rounds=15,
-        max_time=0.5,
+        max_time=0.3,
         min_time=0.0005,
         warmup=True,
-        description="every payload, longer timing and warm-up",
+        jwe_pairs="all",
+        jwe_key_modes=KEY_MODES,
+        jwe_payloads=("small", "1kb"),
+        nested_encs=("A256GCM", "A128CBC-HS256"),
+        description="every payload, full JWE cross product, longer timing and warm-up",
     ),
 }
 
@@ -134,33 +162,88 @@ def adapter_or_reason(name: str) -> Adapter | str:
         return str(exc)
 
 
-def _pick(kind: str, wanted: Sequence[str] | None, known: Sequence[str]) -> tuple[str, ...]:
-    if not wanted:
-        return tuple(known)
-    unknown = [name for name in wanted if name not in known]
+def _check(kind: str, wanted: Sequence[str] | None, known: Sequence[str]) -> None:
+    unknown = [name for name in wanted or () if name not in known]
     if unknown:
         raise MatrixError(f"unknown {kind} {', '.join(unknown)}; known: {', '.join(known)}")
-    return tuple(name for name in known if name in wanted)  # canonical order
 
 
-def build_jws_matrix(
+def _pick(wanted: Sequence[str] | None, default: Sequence[str]) -> tuple[str, ...]:
+    """``default`` narrowed to ``wanted`` (if given), in canonical order.
+
+    A selection that names none of a dimension's values empties it: ``--algs
+    HS256`` selects no JWE cell, ``--ops encrypt`` no JWS cell.
+    """
+    if not wanted:
+        return tuple(default)
+    return tuple(name for name in default if name in wanted)
+
+
+def build_matrix(
     profile: Profile,
     *,
     adapters: Sequence[str] | None = None,
     algs: Sequence[str] | None = None,
+    encs: Sequence[str] | None = None,
     ops: Sequence[str] | None = None,
     key_modes: Sequence[str] | None = None,
     payloads: Sequence[str] | None = None,
 ) -> list[Cell]:
-    """All JWS cells for the selection, in report order (unsupported included)."""
-    return [
+    """Every cell of the selection, in report order, unsupported ones included.
+
+    ``algs`` may name JWS and JWE algorithms; each family keeps the ones of its
+    kind (nested cells need both their signature and their JWE algorithm).
+    """
+    _check("adapter", adapters, tuple(ADAPTERS))
+    _check("algorithm", algs, JWS_ALGS + JWE_ALGS)
+    _check("enc", encs, JWE_ENCS)
+    _check("op", ops, ALL_OPS)
+    _check("key mode", key_modes, KEY_MODES)
+    _check("payload", payloads, PAYLOADS)
+    jws_algs = _pick(algs and [a for a in algs if a in JWS_ALGS], JWS_ALGS)
+    jwe_algs = _pick(algs and [a for a in algs if a in JWE_ALGS], JWE_ALGS)
+    if algs and not any(a in JWS_ALGS for a in algs):
+        jws_algs = ()
+    if algs and not any(a in JWE_ALGS for a in algs):
+        jwe_algs = ()
+    names = _pick(adapters, tuple(ADAPTERS))
+    cells = [
         Cell(adapter, alg, op, key_mode, payload)
-        for adapter in _pick("adapter", adapters, tuple(ADAPTERS))
-        for alg in _pick("algorithm", algs, JWS_ALGS)
-        for op in _pick("op", ops, JWS_OPS)
-        for key_mode in _pick("key mode", key_modes, profile.key_modes)
-        for payload in _pick("payload", payloads, profile.payloads)
+        for adapter in names
+        for alg in jws_algs
+        for op in _pick(ops, JWS_OPS)
+        for key_mode in _pick(key_modes, profile.key_modes)
+        for payload in _pick(payloads, profile.payloads)
     ]
+    pairs = (
+        [(a, e) for a in JWE_ALGS for e in JWE_ENCS]
+        if profile.jwe_pairs == "all"
+        else list(REPRESENTATIVE_JWE)
+    )
+    pairs = [(a, e) for a, e in pairs if a in jwe_algs and (not encs or e in encs)]
+    jwe_modes = _pick(key_modes, profile.jwe_key_modes)
+    jwe_payloads = _pick(payloads, profile.jwe_payloads)
+    cells += [
+        Cell(adapter, alg, op, key_mode, payload, enc=enc)
+        for adapter in names
+        for alg, enc in pairs
+        for op in _pick(ops, JWE_OPS)
+        for key_mode in jwe_modes
+        for payload in jwe_payloads
+    ]
+    cells += [
+        Cell(adapter, alg, op, key_mode, payload, enc=enc, sig_alg=sig_alg)
+        for adapter in names
+        for sig_alg in NESTED_SIG_ALGS
+        if sig_alg in jws_algs
+        for alg in NESTED_JWE_ALGS
+        if alg in jwe_algs
+        for enc in _pick(encs, profile.nested_encs)
+        for op in _pick(ops, NESTED_OPS)
+        for key_mode in jwe_modes
+        for payload in jwe_payloads
+    ]
+    return cells
 
 
 def skip_reason(cell: Cell) -> tuple[Status, str] | None:
@@ -173,6 +256,10 @@ def skip_reason(cell: Cell) -> tuple[Status, str] | None:
         return "unavailable", adapter
     if cell.family == "jws" and cell.alg not in adapter.jws_algs:
         return "unsupported", adapter.unsupported_reason(cell.alg)
+    if cell.enc is not None and not adapter.supports_jwe(cell.alg, cell.enc):
+        return "unsupported", adapter.unsupported_reason(cell.alg, cell.enc)
+    if cell.sig_alg is not None and cell.sig_alg not in adapter.jws_algs:
+        return "unsupported", adapter.unsupported_reason(cell.sig_alg)
     return None
 
 

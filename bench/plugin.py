@@ -11,9 +11,15 @@ from typing import Any
 
 import pytest
 
-from bench.matrix import PROFILES, Cell, build_jws_matrix, skip_reason
+from bench.matrix import PROFILES, Cell, build_matrix, skip_reason
 
-JWS_ARGS = ("adapter", "alg", "op", "key_mode", "payload")
+#: The test arguments of each family's suite: exactly the results ``params``.
+FAMILY_ARGS: dict[str, tuple[str, ...]] = {
+    "jws": ("adapter", "alg", "op", "key_mode", "payload"),
+    "jwe": ("adapter", "alg", "enc", "op", "key_mode", "payload"),
+    "nested": ("adapter", "alg", "enc", "sig_alg", "op", "key_mode", "payload"),
+}
+_MATRIX = pytest.StashKey[list[Cell]]()
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -23,7 +29,7 @@ def _csv(value: str | None) -> list[str] | None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("jwtbench", "jwtbench matrix selection")
     group.addoption("--jwtbench-profile", default="quick", choices=sorted(PROFILES))
-    for name in ("adapters", "algs", "ops", "key-modes", "payloads"):
+    for name in ("adapters", "algs", "encs", "ops", "key-modes", "payloads"):
         group.addoption(f"--jwtbench-{name}", default=None, help=f"comma-separated {name}")
 
 
@@ -32,6 +38,7 @@ def selection(config: pytest.Config) -> dict[str, Any]:
     return {
         "adapters": _csv(config.getoption("--jwtbench-adapters")),
         "algs": _csv(config.getoption("--jwtbench-algs")),
+        "encs": _csv(config.getoption("--jwtbench-encs")),
         "ops": _csv(config.getoption("--jwtbench-ops")),
         "key_modes": _csv(config.getoption("--jwtbench-key-modes")),
         "payloads": _csv(config.getoption("--jwtbench-payloads")),
@@ -46,9 +53,21 @@ def as_param(cell: Cell, argnames: tuple[str, ...]) -> Any:
     return pytest.param(*values, id=cell.id, marks=marks)
 
 
+def matrix(config: pytest.Config) -> list[Cell]:
+    """The session's matrix, built once from the options."""
+    if _MATRIX not in config.stash:
+        profile = PROFILES[config.getoption("--jwtbench-profile")]
+        config.stash[_MATRIX] = build_matrix(profile, **selection(config))
+    return config.stash[_MATRIX]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if not set(JWS_ARGS) <= set(metafunc.fixturenames) or "enc" in metafunc.fixturenames:
+    names = set(metafunc.fixturenames)
+    family = next(
+        (fam for fam in ("nested", "jwe", "jws") if set(FAMILY_ARGS[fam]) <= names), None
+    )
+    if family is None:
         return
-    profile = PROFILES[metafunc.config.getoption("--jwtbench-profile")]
-    cells = build_jws_matrix(profile, **selection(metafunc.config))
-    metafunc.parametrize(JWS_ARGS, [as_param(cell, JWS_ARGS) for cell in cells])
+    argnames = FAMILY_ARGS[family]
+    cells = [cell for cell in matrix(metafunc.config) if cell.family == family]
+    metafunc.parametrize(argnames, [as_param(cell, argnames) for cell in cells])

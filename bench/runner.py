@@ -22,7 +22,7 @@ import pytest
 
 from bench import benchmarks
 from bench.cells import GateFailure
-from bench.matrix import PROFILES, Cell, adapter_or_reason, build_jws_matrix
+from bench.matrix import PROFILES, Cell, adapter_or_reason, build_matrix
 from bench.results import (
     SCHEMA_VERSION,
     load_results,
@@ -32,7 +32,7 @@ from bench.results import (
     write_atomic,
 )
 
-SUITES = {"jws": "bench_jws.py"}
+SUITES = {"jws": "bench_jws.py", "jwe": "bench_jwe.py", "nested": "bench_nested.py"}
 
 
 def _first_line(text: str, limit: int = 300) -> str:
@@ -118,6 +118,7 @@ def run(
     *,
     adapters: Sequence[str] | None = None,
     algs: Sequence[str] | None = None,
+    encs: Sequence[str] | None = None,
     ops: Sequence[str] | None = None,
     key_modes: Sequence[str] | None = None,
     payloads: Sequence[str] | None = None,
@@ -132,11 +133,12 @@ def run(
     selection = {
         "adapters": adapters,
         "algs": algs,
+        "encs": encs,
         "ops": ops,
         "key_modes": key_modes,
         "payloads": payloads,
     }
-    cells = build_jws_matrix(profile, **selection)  # validates every name first
+    cells = build_matrix(profile, **selection)  # validates every name first
     path = output or run_path(results_dir, label or profile.name)
     path.parent.mkdir(parents=True, exist_ok=True)
     pytest_json = path.with_name(f".{path.stem}.pytest.json")

@@ -13,7 +13,7 @@ from adapters import ADAPTERS, AdapterUnavailable
 from adapters.base import Expect
 from adapters.pyjwt import PyJWTAdapter
 from bench.cells import GateFailure, prepare
-from bench.matrix import PROFILES, Cell, MatrixError, adapter_or_reason, build_jws_matrix
+from bench.matrix import PROFILES, Cell, MatrixError, adapter_or_reason, build_matrix
 from bench.results import ResultsError, load_results
 from bench.runner import run
 
@@ -74,12 +74,12 @@ QUICK = PROFILES["quick"]
 
 
 def test_matrix_keeps_unsupported_cells_and_validates_names() -> None:
-    cells = build_jws_matrix(QUICK, adapters=["python-jose"], algs=["EdDSA", "HS256"])
+    cells = build_matrix(QUICK, adapters=["python-jose"], algs=["EdDSA", "HS256"])
     assert [c.alg for c in cells] == ["HS256"] * 4 + ["EdDSA"] * 4  # canonical order
     with pytest.raises(MatrixError, match="unknown algorithm HS999"):
-        build_jws_matrix(QUICK, algs=["HS999"])
+        build_matrix(QUICK, algs=["HS999"])
     with pytest.raises(MatrixError, match="unknown adapter nope"):
-        build_jws_matrix(QUICK, adapters=["nope"])
+        build_matrix(QUICK, adapters=["nope"])
 
 
 def test_cell_params_are_the_results_schema() -> None:
