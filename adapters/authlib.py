@@ -18,7 +18,7 @@ from adapters.keys import KeyMaterial
 def _jose() -> Any:
     # authlib.deprecate installs an "always" filter when first imported; import
     # it before ours so our "ignore" filter takes precedence.
-    import authlib.deprecate  # noqa: F401
+    import authlib.deprecate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

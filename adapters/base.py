@@ -154,7 +154,9 @@ class Adapter(ABC):
         """Return a compact JWE of ``payload`` (header ``cty`` set when given)."""
         raise NotImplementedError(f"{self.name} declares no JWE")
 
-    def decrypt_bytes(self, token: str, key: Any, alg: str, enc: str) -> tuple[dict[str, Any], bytes]:
+    def decrypt_bytes(
+        self, token: str, key: Any, alg: str, enc: str
+    ) -> tuple[dict[str, Any], bytes]:
         """Decrypt a compact JWE; return (protected header, plaintext).
 
         Only ``alg``/``enc`` may be accepted: the adapter passes the library's
@@ -166,9 +168,7 @@ class Adapter(ABC):
         """An encrypted (unsigned) JWT: the claims' JSON as the JWE payload."""
         return self.encrypt_bytes(json.dumps(claims).encode("utf-8"), key, alg, enc)
 
-    def decrypt(
-        self, token: str, key: Any, alg: str, enc: str, expect: Expect
-    ) -> dict[str, Any]:
+    def decrypt(self, token: str, key: Any, alg: str, enc: str, expect: Expect) -> dict[str, Any]:
         """Decrypt an encrypted JWT and check exp/aud/iss like ``verify``."""
         from adapters.floor import check_claims
 

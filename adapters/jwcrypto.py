@@ -49,7 +49,6 @@ class JWCryptoAdapter(Adapter):
         claims: dict[str, Any] = json.loads(checked.claims)
         return claims
 
-
     def encrypt_bytes(
         self, payload: bytes, key: Any, alg: str, enc: str, cty: str | None = None
     ) -> str:

@@ -200,7 +200,8 @@ def load_claims(payload: str) -> dict[str, Any]:
     ``exp`` is far in the future and ``iat`` fixed, so token bytes are the same
     on every run.
     """
-    return json.loads(_claims_text(payload))  # a fresh dict: callers may mutate it
+    claims: dict[str, Any] = json.loads(_claims_text(payload))  # fresh: callers may mutate it
+    return claims
 
 
 @cache

@@ -80,9 +80,7 @@ def _must_reject(verifier: Adapter, token: str, key: Any, alg: str, what: str) -
     raise GateFailure(f"{verifier.name} accepted {what}")
 
 
-def check_jws(
-    token: str, claims: dict[str, Any], alg: str, verifier: Adapter, key: Any
-) -> None:
+def check_jws(token: str, claims: dict[str, Any], alg: str, verifier: Adapter, key: Any) -> None:
     """The gate for one compact JWS: header alg, verification, tamper rejection."""
     if not isinstance(token, str) or token.count(".") != 2:
         raise GateFailure(f"not a compact JWS: {token!r:.80}")

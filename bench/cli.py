@@ -130,9 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--adapters", help=f"comma-separated, from: {', '.join(ADAPTERS)}")
     run.add_argument("--algs", help="comma-separated JWS and/or JWE algorithms (default: all)")
     run.add_argument("--encs", help="comma-separated JWE content encryptions (default: all)")
-    run.add_argument(
-        "--ops", help=f"comma-separated ops: {', '.join(ALL_OPS)} (default: all)"
-    )
+    run.add_argument("--ops", help=f"comma-separated ops: {', '.join(ALL_OPS)} (default: all)")
     run.add_argument("--key-modes", help="comma-separated: prepared, raw")
     run.add_argument("--payloads", help="comma-separated: small, 1kb, 16kb")
     run.add_argument("--label", help="name part of the results file (default: profile)")

@@ -63,9 +63,7 @@ def matrix(config: pytest.Config) -> list[Cell]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = set(metafunc.fixturenames)
-    family = next(
-        (fam for fam in ("nested", "jwe", "jws") if set(FAMILY_ARGS[fam]) <= names), None
-    )
+    family = next((fam for fam in ("nested", "jwe", "jws") if set(FAMILY_ARGS[fam]) <= names), None)
     if family is None:
         return
     argnames = FAMILY_ARGS[family]

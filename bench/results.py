@@ -47,7 +47,7 @@ def machine_id() -> str:
     """pytest-benchmark's machine id (``Linux-CPython-3.11-64bit``): results/<id>/."""
     from pytest_benchmark.utils import get_machine_id
 
-    result: str = get_machine_id()
+    result: str = get_machine_id()  # type: ignore[no-untyped-call]
     return result
 
 
@@ -65,7 +65,7 @@ def provenance() -> dict[str, Any]:
     """Where and with what the numbers were made."""
     from cryptography.hazmat.backends.openssl.backend import backend
 
-    versions = {}
+    versions: dict[str, str | None] = {}
     for dist in TRACKED_DISTRIBUTIONS:
         try:
             versions[dist] = metadata.version(dist)

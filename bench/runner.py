@@ -54,7 +54,8 @@ class Recorder:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         outcome = yield
         report = outcome.get_result()
-        params = dict(getattr(item, "callspec", None).params) if hasattr(item, "callspec") else {}
+        callspec = getattr(item, "callspec", None)
+        params = dict(callspec.params) if callspec is not None else {}
         if not params:
             return
         entry: dict[str, Any] | None = None

@@ -103,7 +103,9 @@ def test_alg_none_and_wrong_alg_rejected(name: str) -> None:
     adapter = AVAILABLE[name]
     claims = load_claims("small")
     verify_key = _keys(adapter, "HS256")[1]
-    unsigned = f"{b64url(compact_json({'alg': 'none', 'typ': 'JWT'}))}.{b64url(compact_json(claims))}."
+    unsigned = (
+        f"{b64url(compact_json({'alg': 'none', 'typ': 'JWT'}))}.{b64url(compact_json(claims))}."
+    )
     assert _rejects(adapter, unsigned, verify_key, "HS256"), "alg none accepted"
     hs512 = _floor_token("HS512", claims)  # valid HS512 with the same secret
     assert _rejects(adapter, hs512, verify_key, "HS256"), "alg not pinned"

@@ -159,11 +159,11 @@ def test_interrupted_run_keeps_what_it_measured(registry: Any, tmp_path: Path) -
 def test_loader_refuses_unreadable_files_by_name(tmp_path: Path) -> None:
     bad = tmp_path / "broken.json"
     bad.write_text("{not json")
-    with pytest.raises(ResultsError, match="broken.json: not valid JSON"):
+    with pytest.raises(ResultsError, match=r"broken\.json: not valid JSON"):
         load_results(bad)
     plain = tmp_path / "plain.json"
     plain.write_text(json.dumps({"benchmarks": []}))
-    with pytest.raises(ResultsError, match="plain.json: not a jwtbench results file"):
+    with pytest.raises(ResultsError, match=r"plain\.json: not a jwtbench results file"):
         load_results(plain)
     future = tmp_path / "future.json"
     future.write_text(json.dumps({"benchmarks": [], "jwtbench": {"schema_version": 99}}))
