@@ -100,6 +100,7 @@ class Profile:
     min_rounds: int
     max_time: float
     min_time: float
+    #: Long warm-up (pytest-benchmark's default) rather than 20 calls.
     warmup: bool
     #: JWE: "representative" pairs or the full alg x enc cross product, and
     #: which key modes / payloads JWE and nested cells use.
@@ -114,7 +115,10 @@ class Profile:
             f"--benchmark-min-rounds={self.min_rounds}",
             f"--benchmark-max-time={self.max_time}",
             f"--benchmark-min-time={self.min_time}",
-            f"--benchmark-warmup={'on' if self.warmup else 'off'}",
+            "--benchmark-warmup=on",
+            # a short warm-up (first calls fill caches, import lazily...) in the
+            # quick profile; pytest-benchmark's default for the full one
+            f"--benchmark-warmup-iterations={100_000 if self.warmup else 20}",
         ]
 
 
