@@ -56,8 +56,8 @@ class Recorder:
         report = outcome.get_result()
         callspec = getattr(item, "callspec", None)
         params = dict(callspec.params) if callspec is not None else {}
-        if not params:
-            return
+        if not params or not all(isinstance(v, str) for v in params.values()):
+            return  # not a matrix cell (e.g. a suite with no cells selected)
         entry: dict[str, Any] | None = None
         if report.skipped and call.when == "setup":
             reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
