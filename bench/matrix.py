@@ -129,7 +129,7 @@ PROFILES: dict[str, Profile] = {
         key_modes=KEY_MODES,
         min_rounds=5,
         max_time=0.06,
-        min_time=0.0002,
+        min_time=0.0005,
         warmup=False,
         description=(
             "every adapter and JWS algorithm, representative JWE pairs, small payload, "
@@ -142,7 +142,7 @@ PROFILES: dict[str, Profile] = {
         key_modes=KEY_MODES,
         min_rounds=15,
         max_time=0.3,
-        min_time=0.0005,
+        min_time=0.001,
         warmup=True,
         jwe_pairs="all",
         jwe_key_modes=KEY_MODES,
