@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from adapters.base import JWS_ALGS, Adapter, Expect, Use, VerificationError
+from adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS, Adapter, Expect, Use, VerificationError
 from adapters.keys import KeyMaterial
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -83,12 +83,30 @@ class FloorAdapter(Adapter):
     module = "cryptography"
     backend = "cryptography"
     jws_algs = frozenset(JWS_ALGS)
+    # JWE lives in adapters/floor_jwe.py (imported lazily: JWS-only runs skip it).
+    jwe_algs = frozenset(JWE_ALGS)
+    jwe_encs = frozenset(JWE_ENCS)
     notes = "no JOSE library: cryptography + json/base64/hmac in a straight line"
 
     def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
         if material.kty == "oct":
             return material.secret
-        return material.private_key() if use == "sign" else material.public_key()
+        return material.private_key() if use in ("sign", "decrypt") else material.public_key()
+
+    # -- JWE ------------------------------------------------------------------
+    def encrypt_bytes(
+        self, payload: bytes, key: Any, alg: str, enc: str, cty: str | None = None
+    ) -> str:
+        from adapters import floor_jwe
+
+        return floor_jwe.encrypt(payload, key, alg, enc, cty=cty)
+
+    def decrypt_bytes(
+        self, token: str, key: Any, alg: str, enc: str
+    ) -> tuple[dict[str, Any], bytes]:
+        from adapters import floor_jwe
+
+        return floor_jwe.decrypt(token, key, alg, enc)
 
     # -- JWS ------------------------------------------------------------------
     def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
