@@ -42,7 +42,10 @@ class AuthlibAdapter(Adapter):
          "A128GCMKW", "A192GCMKW", "A256GCMKW")
     )  # fmt: skip
     jwe_encs = frozenset(JWE_ENCS)
-    notes = "authlib.jose is deprecated upstream in favour of joserfc"
+    notes = (
+        "authlib.jose is deprecated upstream in favour of joserfc; ~1% of its ECDH-ES "
+        "tokens carry short epk coordinates (RFC 7518 6.2.1.2), which strict consumers reject"
+    )
 
     def __init__(self) -> None:
         super().__init__()
