@@ -22,6 +22,7 @@ import pytest
 
 from bench import benchmarks
 from bench.cells import GateFailure
+from bench.interop import grids_for
 from bench.matrix import PROFILES, Cell, adapter_or_reason, build_matrix
 from bench.results import (
     SCHEMA_VERSION,
@@ -171,6 +172,10 @@ def run(
             data = json.loads(text)
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RunError(f"pytest could not run the suites (exit code {exit_code}); see above")
+    echo("cross-library check: every producer x consumer for the run's algorithms...")
+    interop = grids_for(cells)
+    failures = [g for g in interop if not g["ok"]]
+    echo(f"  {len(interop) - len(failures)}/{len(interop)} producer->consumer pairs open")
     data["jwtbench"] = {
         "schema_version": SCHEMA_VERSION,
         "label": label or profile.name,
@@ -182,6 +187,7 @@ def run(
         "interrupted": recorder.interrupted,
         "adapters": _adapters_info(cells),
         "cells": _cell_list(cells, recorder),
+        "interop": interop,
         "provenance": provenance(),
     }
     write_atomic(path, data)
