@@ -172,10 +172,8 @@ def run(
             data = json.loads(text)
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RunError(f"pytest could not run the suites (exit code {exit_code}); see above")
-    echo("cross-library check: every producer x consumer for the run's algorithms...")
-    interop = grids_for(cells)
-    failures = [g for g in interop if not g["ok"]]
-    echo(f"  {len(interop) - len(failures)}/{len(interop)} producer->consumer pairs open")
+    interop = [] if recorder.interrupted else _interop(cells, echo)
+    _round_raw_data(data)
     data["jwtbench"] = {
         "schema_version": SCHEMA_VERSION,
         "label": label or profile.name,
@@ -198,6 +196,31 @@ def run(
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     echo(f"{'interrupted' if recorder.interrupted else 'done'} in {seconds:.1f}s: {summary}")
     return RunOutcome(path, counts, recorder.interrupted, seconds, exit_code)
+
+
+def _interop(cells: Sequence[Cell], echo: Callable[[str], None]) -> list[dict[str, Any]]:
+    """The producer x consumer grid; skipped (empty) if interrupted, never losing the run."""
+    echo("cross-library check: every producer x consumer for the run's algorithms...")
+    try:
+        interop = grids_for(cells)
+    except KeyboardInterrupt:
+        echo("  skipped (interrupted)")
+        return []
+    failures = [g for g in interop if not g["ok"]]
+    echo(f"  {len(interop) - len(failures)}/{len(interop)} producer->consumer pairs open")
+    return interop
+
+
+def _round_raw_data(data: dict[str, Any]) -> None:
+    """Keep 6 significant digits of each raw round (1 ppm, far below any noise).
+
+    Python writes 17 digits per float; this halves the file without changing
+    any statistic beyond the sixth digit.
+    """
+    for bench in data.get("benchmarks", []):
+        stats = bench.get("stats", {})
+        if "data" in stats:
+            stats["data"] = [float(f"{x:.6g}") for x in stats["data"]]
 
 
 def _adapters_info(cells: Sequence[Cell]) -> dict[str, Any]:
