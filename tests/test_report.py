@@ -267,7 +267,7 @@ def test_adapter_colours_are_fixed() -> None:
     assert adapter_colour("joserfc") == adapter_colour("joserfc")
 
 
-# -- other families are ignored, not a crash -----------------------------------
+# -- JWE rows leave the JWS part alone -----------------------------------------
 def with_jwe(raw: dict[str, Any], **keep: str) -> dict[str, dict[str, Any]]:
     """``raw`` cut to the cells matching ``keep`` (few charts: fast), and that plus JWE rows.
 
@@ -296,17 +296,27 @@ def with_jwe(raw: dict[str, Any], **keep: str) -> dict[str, dict[str, Any]]:
     return {"plain": plain, "mixed": out}
 
 
-def test_rows_with_enc_are_ignored(raw: dict[str, Any], tmp_path: Path) -> None:
+def jws_part(text: str, end: str) -> str:
+    """The JWS sections of a report: from ``## Throughput`` up to the heading ``end``."""
+    return text.split("\n## Throughput\n", 1)[1].split(f"\n{end}\n", 1)[0]
+
+
+def test_rows_with_enc_leave_jws_alone(raw: dict[str, Any], tmp_path: Path) -> None:
     both = with_jwe(raw, alg="HS256", op="sign", key_mode="prepared")
     plain, mixed = Results(None, both["plain"]), Results(None, both["mixed"])
     assert any("enc" in r.params for r in mixed.rows())
     assert jws_view(mixed) == jws_view(plain)
-    text = render_markdown(mixed)
-    assert "RSA-OAEP" not in text and "A256GCM" not in text
-    assert text.split("## Provenance")[1] == render_markdown(plain).split("## Provenance")[1]
+    text, plain_text = render_markdown(mixed), render_markdown(plain)
+    assert "RSA-OAEP" not in plain_text and "## JWE throughput" not in plain_text
+    assert "## JWE throughput" in text and "## Cost of encrypting an access token" in text
+    jws = jws_part(text, "## JWE throughput")
+    assert jws == jws_part(plain_text, "## Cross-library interoperability")
+    assert "RSA-OAEP" not in jws and "A256GCM" not in jws
     report = write_report(mixed, tmp_path)
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report.read_text(encoding="utf-8"))
-    assert len(links) == 3  # throughput, token size, x over floor
+    jws_links = [link for link in links if not link.startswith("jwe_")]
+    assert len(jws_links) == 3  # throughput, token size, x over floor
+    assert len(links) > len(jws_links)  # and the JWE charts
     for link in links:
         assert (tmp_path / link).read_bytes()[:8] == PNG_MAGIC
 
@@ -318,5 +328,7 @@ def test_results_with_only_enc_rows(raw: dict[str, Any], tmp_path: Path) -> None
     results = Results(None, mixed)
     text = render_markdown(results)
     assert "## Run summary" in text and "## How to read this" in text
+    assert "\n## Throughput\n" not in text and "## JWE throughput" in text
     report = write_report(results, tmp_path)
-    assert report.exists() and not list(tmp_path.glob("*.png"))
+    names = {p.name for p in tmp_path.glob("*.png")}
+    assert report.exists() and names and all(n.startswith("jwe_") for n in names)
