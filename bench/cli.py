@@ -155,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = verbs.add_parser("list", help="adapters, versions and capabilities")
     listing.set_defaults(func=cmd_list)
+
+    # regression tracking: each module registers its own verb(s)
+    from bench import ab, calibrate, compare, export, history
+
+    for module in (compare, ab, history, export, calibrate):
+        module.add_parser(verbs)
     return parser
 
 

@@ -1,0 +1,243 @@
+"""How far can ``jwtbench compare`` be trusted on this machine?
+
+Two experiments, both in-process with real runs (nothing simulated):
+
+- ``false_alarms``: pairs of identical runs (same code, same machine) are
+  compared; every flagged cell is a false alarm.
+- ``sensitivity``: one adapter is made exactly ``s`` slower (each call is
+  timed and followed by a busy-wait of ``s`` times its own duration), and we
+  count in how many trials each slowed cell is flagged -- with base and head
+  runs interleaved (ABAB, as ``jwtbench ab`` does) or one after the other.
+  Cells of the other adapters are not slowed: any flag there is a false alarm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from adapters import ADAPTERS
+from adapters.base import Adapter
+from bench.ab import merge_rounds
+from bench.compare import compare_results
+from bench.matrix import adapter_or_reason
+from bench.results import Results
+from bench.runner import run
+
+Echo = Callable[[str], None]
+
+#: A small selection: fast and slow operations, library and floor.
+DEFAULT_SELECTION: dict[str, list[str]] = {
+    "adapters": ["floor", "pyjwt"],
+    "algs": ["HS256", "ES256"],
+    "ops": ["sign", "verify"],
+    "key_modes": ["prepared"],
+}
+
+
+def _spin(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def slowed(cls: type[Adapter], factor: float) -> type[Adapter]:
+    """``cls`` with every sign/verify made ``1 + factor`` times as long (same name)."""
+
+    class Slowed(cls):  # type: ignore[valid-type,misc]
+        def sign(self, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            out = super().sign(*args, **kwargs)
+            _spin(factor * (time.perf_counter() - started))
+            return out
+
+        def verify(self, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            out = super().verify(*args, **kwargs)
+            _spin(factor * (time.perf_counter() - started))
+            return out
+
+    Slowed.__name__ = f"Slowed{cls.__name__}"
+    return Slowed
+
+
+@contextlib.contextmanager
+def slowdown(name: str, factor: float) -> Iterator[None]:
+    """Register a slowed version of adapter ``name`` for the duration."""
+    original = ADAPTERS[name]
+    ADAPTERS[name] = slowed(original, factor) if factor else original
+    adapter_or_reason.cache_clear()
+    try:
+        yield
+    finally:
+        ADAPTERS[name] = original
+        adapter_or_reason.cache_clear()
+
+
+def _one_run(folder: Path, tag: str, selection: dict[str, Any], profile: str) -> dict[str, Any]:
+    outcome = run(profile, **selection, output=folder / f"{tag}.json", echo=lambda _: None)
+    data: dict[str, Any] = json.loads(outcome.path.read_text())
+    return data
+
+
+def measure_pair(
+    *,
+    slowed_adapter: str | None,
+    factor: float,
+    rounds: int,
+    interleave: bool,
+    selection: dict[str, Any],
+    profile: str = "quick",
+) -> tuple[Results, Results]:
+    """Base and head results (each ``rounds`` runs merged); head has the slowdown."""
+    plan = [(i, side) for i in range(rounds) for side in ("base", "head")]
+    if not interleave:
+        plan = sorted(plan, key=lambda item: item[1])  # all base, then all head
+    sides: dict[str, list[dict[str, Any]]] = {"base": [], "head": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, side in plan:
+            factor_now = factor if side == "head" and slowed_adapter else 0.0
+            with slowdown(slowed_adapter or "floor", factor_now):
+                sides[side].append(_one_run(Path(tmp), f"{side}{i}", selection, profile))
+    base, head = (
+        Results(path=None, raw=merge_rounds(sides[s], label=f"calibrate-{s}"))
+        for s in ("base", "head")
+    )
+    return base, head
+
+
+@dataclass
+class Trial:
+    flagged: list[str]  # labels of cells called regression or improvement
+    slowed_flagged: list[str]  # of those, cells of the slowed adapter flagged as regressions
+    slowed_cells: int
+
+
+@dataclass
+class Experiment:
+    name: str
+    factor: float
+    interleave: bool
+    trials: list[Trial] = field(default_factory=list)
+
+    @property
+    def hits(self) -> int:
+        """Trials in which every slowed cell was flagged as a regression."""
+        return sum(1 for t in self.trials if t.slowed_cells and
+                   len(t.slowed_flagged) == t.slowed_cells)  # fmt: skip
+
+    @property
+    def false_alarms(self) -> int:
+        """Flags on cells that were not slowed, over all trials."""
+        return sum(len(t.flagged) - len(t.slowed_flagged) for t in self.trials)
+
+
+def trial(
+    *,
+    slowed_adapter: str | None,
+    factor: float,
+    rounds: int,
+    interleave: bool,
+    selection: dict[str, Any],
+    threshold: float,
+    alpha: float,
+) -> Trial:
+    base, head = measure_pair(
+        slowed_adapter=slowed_adapter,
+        factor=factor,
+        rounds=rounds,
+        interleave=interleave,
+        selection=selection,
+    )
+    cmp = compare_results(base, head, threshold=threshold, alpha=alpha)
+    flagged = [c for c in cmp.ordered() if c.verdict in ("regression", "improvement")]
+    mine = [c for c in flagged
+            if c.verdict == "regression" and c.params["adapter"] == slowed_adapter]  # fmt: skip
+    slowed_cells = sum(1 for c in cmp.ordered() if c.params["adapter"] == slowed_adapter)
+    return Trial([c.label for c in flagged], [c.label for c in mine], slowed_cells)
+
+
+def calibrate(
+    *,
+    factors: Sequence[float] = (0.0, 0.10, 0.15, 0.20, 0.30),
+    trials: int = 10,
+    rounds: int = 2,
+    slowed_adapter: str = "pyjwt",
+    selection: dict[str, Any] | None = None,
+    threshold: float = 0.10,
+    alpha: float = 0.01,
+    echo: Echo = print,
+) -> list[Experiment]:
+    """Run every (factor, interleave) experiment ``trials`` times; 0.0 = false alarms."""
+    chosen = selection or DEFAULT_SELECTION
+    out = []
+    for factor in factors:
+        for interleave in (True, False):
+            exp = Experiment(
+                f"{factor:.0%} {'interleaved' if interleave else 'sequential'}",
+                factor,
+                interleave,
+            )
+            for i in range(trials):
+                exp.trials.append(
+                    trial(
+                        slowed_adapter=slowed_adapter if factor else None,
+                        factor=factor,
+                        rounds=rounds,
+                        interleave=interleave,
+                        selection=chosen,
+                        threshold=threshold,
+                        alpha=alpha,
+                    )
+                )
+                echo(f"  {exp.name}: trial {i + 1}/{trials}: flagged {exp.trials[-1].flagged}")
+            echo(summary_line(exp, trials))
+            out.append(exp)
+    return out
+
+
+def summary_line(exp: Experiment, trials: int) -> str:
+    if exp.factor == 0:
+        return f"{exp.name}: {exp.false_alarms} false alarms in {trials} identical pairs"
+    return (
+        f"{exp.name}: slowed cells all flagged in {exp.hits}/{trials} trials; "
+        f"{exp.false_alarms} false alarms on other cells"
+    )
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """False alarms and the smallest reliably flagged slowdown, on this machine."""
+    factors = [float(f) for f in args.factors.split(",")]
+    experiments = calibrate(
+        factors=factors,
+        trials=args.trials,
+        rounds=args.rounds,
+        slowed_adapter=args.slowed_adapter,
+        threshold=args.threshold,
+        alpha=args.alpha,
+    )
+    print()
+    for exp in experiments:
+        print(summary_line(exp, args.trials))
+    return 0
+
+
+def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = verbs.add_parser(
+        "calibrate", help="measure compare's false alarms and sensitivity on this machine"
+    )
+    parser.add_argument("--factors", default="0,0.1,0.15,0.2,0.3",
+                        help="slowdowns to inject (0 = identical runs: false alarms)")  # fmt: skip
+    parser.add_argument("--trials", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2, help="runs per side per trial")
+    parser.add_argument("--slowed-adapter", default="pyjwt")
+    parser.add_argument("--threshold", type=float, default=0.10)
+    parser.add_argument("--alpha", type=float, default=0.01)
+    parser.set_defaults(func=cmd_calibrate)

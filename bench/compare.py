@@ -1,0 +1,644 @@
+"""Compare two results files cell by cell: did the head get slower, faster, bigger?
+
+``compare_results(base, head)`` matches cells by their params, runs
+``bench.stats.compare_many`` on each matched cell's raw rounds (so a verdict
+needs a material *and* significant change, with p-values adjusted across all
+cells), and also reports what a timing table would hide:
+
+* token size changes (any byte difference: a new header field is a change);
+* status changes (a cell that was ``ok`` and is now ``invalid`` or ``error``
+  is *broken*, which counts as a regression: it lost its number for a reason
+  worse than slowness);
+* cells measured on one side only;
+* warnings when the two files come from different machines, Python builds or
+  CPUs (absolute times do not carry over), and the dependency versions that
+  differ (the usual reason for a change).
+
+``render_terminal`` and ``render_markdown`` are pure; the ``compare`` verb
+(``add_parser``) prints one, optionally writes the other, and exits 1 on a
+regression so CI can gate on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.results import Results, Row, load_results
+from bench.stats import (
+    IMPROVEMENT,
+    NO_CHANGE,
+    REGRESSION,
+    TOO_FEW,
+    CellComparison,
+    compare_many,
+)
+
+#: A cell's identity: its params as a sorted tuple of (name, value) pairs.
+CellKey = tuple[tuple[str, str], ...]
+
+#: Statuses that mean the library was asked and failed.
+FAILED_STATUSES = frozenset({"invalid", "error"})
+#: Params in display order (cells of every family).
+PARAM_ORDER = ("adapter", "alg", "enc", "sig_alg", "op", "key_mode", "payload")
+#: How a verdict sorts in tables: regressions first.
+VERDICT_ORDER = {REGRESSION: 0, IMPROVEMENT: 1, NO_CHANGE: 2, TOO_FEW: 3}
+FAIL_ON = ("regression", "never")
+
+
+# -- cells and formatting ------------------------------------------------------
+
+
+def cell_key(params: Mapping[str, Any]) -> CellKey:
+    """The canonical key of a cell: sorted ``(name, value)`` pairs, values as str."""
+    return tuple(sorted((str(k), str(v)) for k, v in params.items()))
+
+
+def cell_label(params: Mapping[str, Any]) -> str:
+    """A short readable name: ``pyjwt HS256 sign prepared small``.
+
+    JWE cells show ``alg/enc`` and nested cells ``sig_alg+alg/enc``, so every
+    cell of the matrix gets a distinct, stable label.
+    """
+    alg = str(params.get("alg", "?"))
+    if params.get("enc"):
+        alg = f"{alg}/{params['enc']}"
+    if params.get("sig_alg"):
+        alg = f"{params['sig_alg']}+{alg}"
+    known = {"adapter", "alg", "enc", "sig_alg"}
+    rest = [str(params[k]) for k in PARAM_ORDER if k in params and k not in known]
+    rest += [f"{k}={v}" for k, v in sorted(params.items()) if k not in PARAM_ORDER]
+    return " ".join([str(params.get("adapter", "?")), alg, *rest])
+
+
+def format_seconds(seconds: float) -> str:
+    """A time per operation in a sensible unit: ``812 ns``, ``34.8 µs``, ``61.2 ms``."""
+    if math.isnan(seconds):
+        return "-"
+    for unit, scale in (("ns", 1e-9), ("µs", 1e-6), ("ms", 1e-3)):
+        if abs(seconds) < scale * 1000:
+            return f"{_three_digits(seconds / scale)} {unit}"
+    return f"{_three_digits(seconds)} s"
+
+
+def _three_digits(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def format_ratio(ratio: float) -> str:
+    return "-" if math.isnan(ratio) else f"{ratio:.2f}x"
+
+
+def format_ci(low: float, high: float) -> str:
+    if math.isnan(low) or math.isnan(high):
+        return "-"
+    return f"[{low:.2f}, {high:.2f}]"
+
+
+def format_p(p_value: float) -> str:
+    if math.isnan(p_value):
+        return "-"
+    return "<0.001" if p_value < 0.001 else f"{p_value:.3f}"
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+# -- the comparison --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """One cell measured on both sides, with its statistical comparison."""
+
+    key: CellKey
+    params: dict[str, str]
+    stats: CellComparison
+
+    @property
+    def label(self) -> str:
+        return cell_label(self.params)
+
+    @property
+    def verdict(self) -> str:
+        return self.stats.verdict
+
+
+@dataclass(frozen=True)
+class TokenChange:
+    """A cell whose compact token has a different length in head."""
+
+    key: CellKey
+    params: dict[str, str]
+    base_bytes: int
+    head_bytes: int
+
+    @property
+    def label(self) -> str:
+        return cell_label(self.params)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A cell whose status differs (``ok`` -> ``invalid``, ``unsupported`` -> ``ok``...)."""
+
+    key: CellKey
+    params: dict[str, str]
+    base_status: str
+    head_status: str
+    reason: str  # the head's reason, else the base's
+
+    @property
+    def label(self) -> str:
+        return cell_label(self.params)
+
+    @property
+    def broken(self) -> bool:
+        """Measured in base, failing in head: worse than any slowdown."""
+        return self.base_status == "ok" and self.head_status in FAILED_STATUSES
+
+
+@dataclass
+class Comparison:
+    """Everything ``compare_results`` found; the renderers only read it."""
+
+    base_name: str
+    head_name: str
+    threshold: float
+    alpha: float
+    correction: str
+    cells: list[CellResult] = field(default_factory=list)
+    token_changes: list[TokenChange] = field(default_factory=list)
+    status_changes: list[StatusChange] = field(default_factory=list)
+    only_in_base: list[dict[str, str]] = field(default_factory=list)
+    only_in_head: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: Dependency versions that differ, e.g. ``pyjwt 2.10.1 -> 2.15.1``.
+    info: list[str] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[CellResult]:
+        return [c for c in self.cells if c.verdict == REGRESSION]
+
+    @property
+    def improvements(self) -> list[CellResult]:
+        return [c for c in self.cells if c.verdict == IMPROVEMENT]
+
+    @property
+    def broken(self) -> list[StatusChange]:
+        return [c for c in self.status_changes if c.broken]
+
+    def has_regression(self) -> bool:
+        """A timing regression, or a cell that was ok and now fails."""
+        return bool(self.regressions or self.broken)
+
+    def counts(self) -> dict[str, int]:
+        """Matched cells per verdict (every verdict present, zeros included)."""
+        out = dict.fromkeys(VERDICT_ORDER, 0)
+        for cell in self.cells:
+            out[cell.verdict] = out.get(cell.verdict, 0) + 1
+        return out
+
+    def ordered(self) -> list[CellResult]:
+        """Regressions (worst first), improvements (best first), then the rest in file order."""
+
+        def sort_key(item: tuple[int, CellResult]) -> tuple[int, float, int]:
+            index, cell = item
+            rank = VERDICT_ORDER.get(cell.verdict, len(VERDICT_ORDER))
+            ratio = cell.stats.ratio
+            if cell.verdict == REGRESSION:
+                return rank, -ratio, index
+            if cell.verdict == IMPROVEMENT:
+                return rank, ratio, index
+            return rank, 0.0, index
+
+        return [cell for _, cell in sorted(enumerate(self.cells), key=sort_key)]
+
+    def summary(self) -> str:
+        """One line: verdict counts and the other findings."""
+        counts = self.counts()
+        parts = [
+            _plural(counts[REGRESSION], "regression"),
+            _plural(counts[IMPROVEMENT], "improvement"),
+            f"{counts[NO_CHANGE]} without significant change",
+        ]
+        if counts[TOO_FEW]:
+            parts.append(f"{counts[TOO_FEW]} with too few rounds")
+        if self.broken:
+            parts.append(_plural(len(self.broken), "cell") + " newly failing")
+        if self.token_changes:
+            parts.append(_plural(len(self.token_changes), "token size change"))
+        if self.only_in_base or self.only_in_head:
+            parts.append(
+                f"{len(self.only_in_base)} only in base, {len(self.only_in_head)} only in head"
+            )
+        return f"{_plural(len(self.cells), 'cell')} compared: " + ", ".join(parts)
+
+
+def cell_statuses(results: Results) -> dict[CellKey, tuple[str, str]]:
+    """Every cell's (status, reason); a timed row without a cell entry counts as ``ok``."""
+    status = {
+        cell_key(c["params"]): (str(c.get("status", "ok")), str(c.get("reason", "")))
+        for c in results.cells
+    }
+    for row in results.rows():
+        status.setdefault(cell_key(row.params), ("ok", ""))
+    return status
+
+
+def measured_rows(results: Results) -> dict[CellKey, Row]:
+    """The rows with a usable number: timed, raw rounds kept, and the cell ``ok``.
+
+    A failed check *after* timing leaves a timed row for an ``error`` cell;
+    it has no usable number.
+    """
+    status = cell_statuses(results)
+    return {
+        cell_key(row.params): row
+        for row in results.rows()
+        if row.data and status[cell_key(row.params)][0] == "ok"
+    }
+
+
+@dataclass
+class _Side:
+    """One results file indexed by cell key."""
+
+    rows: dict[CellKey, Row]
+    status: dict[CellKey, tuple[str, str]]  # CellKey -> (status, reason)
+    params: dict[CellKey, dict[str, str]]
+
+    @classmethod
+    def of(cls, results: Results) -> _Side:
+        rows = measured_rows(results)
+        params = {cell_key(row.params): dict(row.params) for row in results.rows()}
+        for cell in results.cells:
+            key = cell_key(cell["params"])
+            params.setdefault(key, {str(k): str(v) for k, v in cell["params"].items()})
+        return cls(rows, cell_statuses(results), params)
+
+    def measured(self, key: CellKey) -> bool:
+        return key in self.rows
+
+    def order(self) -> list[CellKey]:
+        return list(self.params)
+
+
+def compare_results(
+    base: Results,
+    head: Results,
+    *,
+    threshold: float = 0.10,
+    alpha: float = 0.01,
+    correction: str = "holm",
+) -> Comparison:
+    """Compare ``head`` against ``base``: every cell measured in both, and what else differs."""
+    b, h = _Side.of(base), _Side.of(head)
+    cmp = Comparison(
+        base_name=_name(base, "base"),
+        head_name=_name(head, "head"),
+        threshold=threshold,
+        alpha=alpha,
+        correction=correction,
+    )
+    matched = [k for k in b.order() if b.measured(k) and h.measured(k)]
+    pairs = {k: (b.rows[k].data, h.rows[k].data) for k in matched}
+    verdicts = compare_many(pairs, threshold=threshold, alpha=alpha, correction=correction)
+    cmp.cells = [CellResult(k, b.params[k], verdicts[k]) for k in matched]
+
+    for key in matched:
+        before, after = b.rows[key].token_bytes, h.rows[key].token_bytes
+        if before is not None and after is not None and before != after:
+            cmp.token_changes.append(TokenChange(key, b.params[key], before, after))
+
+    for key in b.order():
+        if key in h.status and b.status[key][0] != h.status[key][0]:
+            (before_status, before_reason), (after_status, after_reason) = (
+                b.status[key],
+                h.status[key],
+            )
+            reason = after_reason or before_reason
+            cmp.status_changes.append(
+                StatusChange(key, b.params[key], before_status, after_status, reason)
+            )
+    cmp.only_in_base = [b.params[k] for k in b.order() if b.measured(k) and _absent(h, k)]
+    cmp.only_in_head = [h.params[k] for k in h.order() if h.measured(k) and _absent(b, k)]
+    cmp.warnings = provenance_warnings(base, head)
+    if not matched:
+        cmp.warnings.append("no cell was measured in both files: nothing to compare")
+    cmp.info = version_differences(base, head)
+    return cmp
+
+
+def _absent(side: _Side, key: CellKey) -> bool:
+    """Not measured and not explained by a different status (a cell missing from the file)."""
+    return not side.measured(key) and side.status.get(key, ("ok", ""))[0] == "ok"
+
+
+def _name(results: Results, fallback: str) -> str:
+    if results.path is not None:
+        return str(results.path)
+    return str(results.meta.get("label") or fallback)
+
+
+def _provenance(results: Results) -> dict[str, Any]:
+    prov = results.meta.get("provenance")
+    return prov if isinstance(prov, dict) else {}
+
+
+def provenance_warnings(base: Results, head: Results) -> list[str]:
+    """Why absolute times may not carry over between the two files."""
+    pb, ph = _provenance(base), _provenance(head)
+    diffs = [
+        f"{label} {pb.get(name)!s} vs {ph.get(name)!s}"
+        for name, label in (("machine_id", "machine"), ("python", "python"), ("cpu", "cpu"))
+        if pb.get(name) != ph.get(name)
+    ]
+    warnings = []
+    if diffs:
+        warnings.append(
+            "comparing results from different machines: "
+            + "; ".join(diffs)
+            + " (absolute times do not carry over; compare runs from one machine)"
+        )
+    if base.meta.get("profile") != head.meta.get("profile"):
+        warnings.append(
+            f"profiles differ ({base.meta.get('profile')} vs {head.meta.get('profile')}): "
+            "round lengths and counts differ"
+        )
+    for side, results in (("base", base), ("head", head)):
+        if results.meta.get("interrupted"):
+            warnings.append(f"the {side} run was interrupted: its unfinished cells are missing")
+    return warnings
+
+
+def version_differences(base: Results, head: Results) -> list[str]:
+    """``dist old -> new`` for each tracked distribution (and OpenSSL) that differs."""
+    pb, ph = _provenance(base), _provenance(head)
+    vb, vh = pb.get("versions") or {}, ph.get("versions") or {}
+    out = [
+        f"{dist} {vb.get(dist) or 'not installed'} -> {vh.get(dist) or 'not installed'}"
+        for dist in dict.fromkeys([*vb, *vh])
+        if vb.get(dist) != vh.get(dist)
+    ]
+    if pb.get("openssl") != ph.get("openssl"):
+        out.append(f"{pb.get('openssl')} -> {ph.get('openssl')}")
+    return out
+
+
+# -- rendering -------------------------------------------------------------------
+
+
+def _ci_header(alpha: float) -> str:
+    return f"{(1 - alpha) * 100:g}% CI"
+
+
+def _row(cell: CellResult, *, loud: bool) -> list[str]:
+    s = cell.stats
+    verdict = cell.verdict.upper() if loud and cell.verdict == REGRESSION else cell.verdict
+    return [
+        cell.label,
+        format_seconds(s.base_median),
+        format_seconds(s.head_median),
+        format_ratio(s.ratio),
+        format_ci(s.ci_low, s.ci_high),
+        format_p(s.p_value),
+        verdict,
+    ]
+
+
+def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        out = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(out).rstrip()
+
+    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def _table_header(cmp: Comparison) -> list[str]:
+    return ["cell", "base", "head", "ratio", _ci_header(cmp.alpha), "p", "verdict"]
+
+
+_CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "bonferroni": "Bonferroni"}
+
+
+def _settings(cmp: Comparison) -> str:
+    name = _CORRECTION_NAMES.get(cmp.correction, cmp.correction)
+    adjusted = (
+        "p-values not adjusted"
+        if cmp.correction == "none"
+        else f"p-values {name}-adjusted across cells"
+    )
+    return (
+        f"threshold {cmp.threshold:.0%}, alpha {cmp.alpha:g}, {adjusted}; "
+        "ratio = head/base median time"
+    )
+
+
+def render_terminal(cmp: Comparison) -> str:
+    """An aligned plain-text table (regressions first) with findings and a summary."""
+    lines = [f"base: {cmp.base_name}", f"head: {cmp.head_name}", _settings(cmp)]
+    lines += [f"warning: {w}" for w in cmp.warnings]
+    if cmp.info:
+        lines.append("versions differ: " + ", ".join(cmp.info))
+    lines.append("")
+    if cmp.cells:
+        rows = [_row(c, loud=True) for c in cmp.ordered()]
+        lines += _aligned(_table_header(cmp), rows, right={1, 2, 3, 5})
+    for change in cmp.token_changes:
+        lines.append(
+            f"token size: {change.label}: {change.base_bytes} -> {change.head_bytes} bytes "
+            f"({change.head_bytes - change.base_bytes:+d})"
+        )
+    for status in cmp.status_changes:
+        mark = "BROKEN " if status.broken else ""
+        why = f": {status.reason}" if status.reason else ""
+        lines.append(
+            f"{mark}status: {status.label}: {status.base_status} -> {status.head_status}{why}"
+        )
+    lines += [f"only in base: {cell_label(p)}" for p in cmp.only_in_base]
+    lines += [f"only in head: {cell_label(p)}" for p in cmp.only_in_head]
+    lines += ["", cmp.summary()]
+    return "\n".join(lines) + "\n"
+
+
+def md_escape(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], right: set[int]) -> str:
+    """A GitHub-flavoured table; ``right`` are the right-aligned (numeric) columns."""
+    align = ["---:" if i in right else "---" for i in range(len(header))]
+    out = ["| " + " | ".join(md_escape(h) for h in header) + " |", "| " + " | ".join(align) + " |"]
+    out += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+_MD_VERDICT = {
+    REGRESSION: "🔴 **regression**",
+    IMPROVEMENT: "🟢 improvement",
+    NO_CHANGE: "no significant change",
+    TOO_FEW: "too few rounds",
+}
+
+
+def render_markdown(cmp: Comparison) -> str:
+    """GitHub-flavoured Markdown for ``$GITHUB_STEP_SUMMARY`` or a PR comment."""
+    failing = cmp.has_regression()
+    title = "❌ regression" if failing else "✅ no regression"
+    out = [f"### jwtbench compare: {title}", "", f"**{cmp.summary()}**", ""]
+    out += [f"base `{cmp.base_name}` → head `{cmp.head_name}`  ", f"{_settings(cmp)}", ""]
+    for warning in cmp.warnings:
+        out += [f"> ⚠️ **Warning:** {warning}", ""]
+    if cmp.info:
+        out += ["Dependency versions that differ: " + ", ".join(f"`{v}`" for v in cmp.info), ""]
+
+    header = _table_header(cmp)
+    right = {1, 2, 3, 5}
+
+    def md_row(cell: CellResult) -> list[str]:
+        row = _row(cell, loud=False)
+        row[-1] = _MD_VERDICT.get(cell.verdict, cell.verdict)
+        return row
+
+    ordered = cmp.ordered()
+    changed = [c for c in ordered if c.verdict in (REGRESSION, IMPROVEMENT)]
+    rest = [c for c in ordered if c.verdict not in (REGRESSION, IMPROVEMENT)]
+    if changed:
+        out += [md_table(header, [md_row(c) for c in changed], right), ""]
+    elif cmp.cells:
+        out += ["No cell changed significantly.", ""]
+    if rest:
+        out += [
+            "<details><summary>"
+            f"{_plural(len(rest), 'cell')} without a significant change</summary>",
+            "",
+            md_table(header, [md_row(c) for c in rest], right),
+            "",
+            "</details>",
+            "",
+        ]
+    if cmp.token_changes:
+        rows = [
+            [c.label, str(c.base_bytes), str(c.head_bytes), f"{c.head_bytes - c.base_bytes:+d}"]
+            for c in cmp.token_changes
+        ]
+        out += [
+            "**Token size changed**",
+            "",
+            md_table(["cell", "base B", "head B", "Δ"], rows, {1, 2, 3}),
+            "",
+        ]
+    if cmp.status_changes:
+        rows = [
+            [("❌ " if c.broken else "") + c.label, c.base_status, c.head_status, c.reason]
+            for c in cmp.status_changes
+        ]
+        out += [
+            "**Status changed**",
+            "",
+            md_table(["cell", "base", "head", "reason"], rows, set()),
+            "",
+        ]
+    for side, cells in (("base", cmp.only_in_base), ("head", cmp.only_in_head)):
+        if cells:
+            listed = ", ".join(f"`{cell_label(p)}`" for p in cells)
+            out += [f"**Only in {side}** ({len(cells)}): {listed}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# -- command line ------------------------------------------------------------------
+
+
+def threshold_arg(text: str) -> float:
+    """argparse type: a relative threshold > 0 (``0.10`` = 10%)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or math.isinf(value):
+        raise argparse.ArgumentTypeError(f"must be > 0 (0.10 means 10%), got {text}")
+    return value
+
+
+def alpha_arg(text: str) -> float:
+    """argparse type: a significance level in (0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def add_verdict_options(parser: argparse.ArgumentParser) -> None:
+    """--threshold, --alpha, --fail-on and --markdown (shared with ``ab``)."""
+    parser.add_argument(
+        "--threshold",
+        type=threshold_arg,
+        default=0.10,
+        help="smallest slowdown that counts, relative (default 0.10 = 10%%)",
+    )
+    parser.add_argument(
+        "--alpha", type=alpha_arg, default=0.01, help="significance level (default 0.01)"
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="regression",
+        help="exit 1 on a regression (default) or never",
+    )
+    parser.add_argument("--markdown", metavar="OUT.md", help="also write a Markdown summary")
+
+
+def report(cmp: Comparison, args: argparse.Namespace) -> int:
+    """Print the table, write the Markdown if asked; the exit code per ``--fail-on``."""
+    print(render_terminal(cmp), end="")
+    if args.markdown:
+        out = Path(args.markdown)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_markdown(cmp), encoding="utf-8")
+        print(f"markdown: {out}")
+    return 1 if args.fail_on == "regression" and cmp.has_regression() else 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare two saved results files; exit 1 on a regression unless ``--fail-on never``."""
+    base = load_results(args.base)
+    head = load_results(args.head)
+    cmp = compare_results(base, head, threshold=args.threshold, alpha=args.alpha)
+    return report(cmp, args)
+
+
+def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``jwtbench compare``."""
+    parser = verbs.add_parser(
+        "compare",
+        help="compare two results files cell by cell (exit 1 on a regression)",
+        description=(
+            "Compare NEW against BASE cell by cell: a cell regresses when its median time "
+            "grows by more than --threshold and the change is significant (Mann-Whitney, "
+            "Holm-adjusted across cells, bootstrap CI of the ratio). Also reports token "
+            "size and status changes and cells present on one side only."
+        ),
+    )
+    parser.add_argument("base", metavar="BASE.json", help="the reference results file")
+    parser.add_argument("head", metavar="NEW.json", help="the results file to judge")
+    add_verdict_options(parser)
+    parser.set_defaults(func=cmd_compare)

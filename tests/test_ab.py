@@ -1,0 +1,341 @@
+"""``jwtbench ab``: requirement sets, the env cache, round plans, merging, and one real A/B."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import ab, cli
+from bench.ab import (
+    AbError,
+    Env,
+    build_commands,
+    disagreeing_runs,
+    env_differences,
+    env_key,
+    inconsistent_verdicts,
+    merge_rounds,
+    paired_run_ratios,
+    parse_requirements,
+    round_plan,
+    run_checked,
+    stats_from_rounds,
+)
+from bench.compare import cell_key, compare_results
+from bench.results import Results, load_results, machine_id, write_atomic
+
+GOLDEN = Path(__file__).parent / "data" / "golden_quick.json"
+
+
+@pytest.fixture
+def jwtbench(monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
+    """``jwtbench ARGS...`` through bench.cli.main, with the ab verb registered."""
+    original = cli.build_parser
+
+    def build() -> argparse.ArgumentParser:
+        parser = original()
+        verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        if "ab" not in verbs.choices:  # until bench.cli wires it in
+            ab.add_parser(verbs)
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", build)
+    return lambda *argv: cli.main(list(argv))
+
+
+# -- requirement sets ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pyjwt==2.10.1", ["pyjwt==2.10.1"]),
+        ("pyjwt==2.10.1 cryptography==44.0.0", ["pyjwt==2.10.1", "cryptography==44.0.0"]),
+        ("pyjwt==2.10.1,cryptography==44.0.0", ["pyjwt==2.10.1", "cryptography==44.0.0"]),
+        (" PyJWT == 2.10.1 ,  ", ["pyjwt==2.10.1"]),
+        ("cryptography>=42,<45 pyjwt", ["cryptography<45,>=42", "pyjwt"]),
+        ("cryptography >= 42, < 45", ["cryptography<45,>=42"]),
+        (
+            "python-jose[cryptography,pycryptodome]==3.3",
+            ["python-jose[cryptography,pycryptodome]==3.3"],
+        ),
+        ("pyjwt @ https://example.org/pyjwt.whl", ["pyjwt @ https://example.org/pyjwt.whl"]),
+    ],
+)
+def test_requirement_sets_split_on_spaces_and_commas(text: str, expected: list[str]) -> None:
+    assert parse_requirements(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty requirement set"),
+        (" , ", "empty requirement set"),
+        ("pyjwt==2.10.1 pyjwt==2.15.1", "pyjwt is named twice"),
+        ("-e .", "installer options are not accepted"),
+        ("==2.10.1", "'==2.10.1' is not a valid requirement"),
+    ],
+)
+def test_bad_requirement_sets_are_refused(text: str, message: str) -> None:
+    with pytest.raises(AbError, match=message):
+        parse_requirements(text)
+
+
+# -- the env cache -------------------------------------------------------------------
+
+
+def fake_project(root: Path, pyproject: str = "[project]\nname = 'x'\n") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    return root
+
+
+def test_env_key_is_stable_and_covers_python_requirements_and_project(tmp_path: Path) -> None:
+    project = fake_project(tmp_path / "p")
+    key = env_key(
+        ["pyjwt==2.10.1", "cryptography==44.0.0"], python_version="3.11.7", project=project
+    )
+    assert len(key) == 16 and int(key, 16) >= 0
+    same = env_key(
+        ["cryptography==44.0.0", "pyjwt==2.10.1"], python_version="3.11.7", project=project
+    )
+    assert same == key  # sorted: the order given does not matter
+    others = {
+        env_key(
+            ["pyjwt==2.15.1", "cryptography==44.0.0"], python_version="3.11.7", project=project
+        ),
+        env_key(
+            ["pyjwt==2.10.1", "cryptography==44.0.0"], python_version="3.12.4", project=project
+        ),
+        env_key(
+            ["pyjwt==2.10.1", "cryptography==44.0.0"],
+            python_version="3.11.7",
+            project=fake_project(tmp_path / "p2", "[project]\nname = 'y'\n"),
+        ),
+        env_key(  # same pyproject, another checkout: an editable install runs that tree
+            ["pyjwt==2.10.1", "cryptography==44.0.0"],
+            python_version="3.11.7",
+            project=fake_project(tmp_path / "p3"),
+        ),
+    }
+    assert key not in others and len(others) == 4
+    assert env_key(["pyjwt==2.10.1"]) == env_key(["pyjwt==2.10.1"])  # this interpreter, this tree
+
+
+def test_build_installs_the_project_first_and_the_pins_last(tmp_path: Path) -> None:
+    env = Env(tmp_path / "env", ("pyjwt==2.10.1", "cryptography==44.0.0"), "k")
+    project = tmp_path / "proj"
+    uv = build_commands("uv", env, project)
+    assert uv[0][:2] == ["uv", "venv"] and uv[0][-1] == str(env.path)
+    assert sys.executable in uv[0]  # the interpreter running jwtbench, not uv's pick
+    assert uv[1][-2:] == ["-e", str(project)] and "--python" in uv[1]
+    assert uv[2][-2:] == ["pyjwt==2.10.1", "cryptography==44.0.0"]
+    pip = build_commands("pip", env, project)
+    assert pip[0] == [sys.executable, "-m", "venv", str(env.path)]
+    assert pip[1][:4] == [str(env.python), "-m", "pip", "install"] and pip[1][-1] == str(project)
+    assert pip[2][-2:] == ["pyjwt==2.10.1", "cryptography==44.0.0"]
+
+
+def test_a_failing_command_names_what_and_shows_its_last_lines() -> None:
+    script = "import sys\nfor i in range(40): print(f'line {i}', file=sys.stderr)\nsys.exit(3)"
+    with pytest.raises(AbError) as exc:
+        run_checked([sys.executable, "-c", script], what="installing the head requirement set 'x'")
+    text = str(exc.value)
+    assert text.startswith("installing the head requirement set 'x' failed (exit 3)")
+    assert "line 39" in text and "line 25" in text and "line 24" not in text
+
+
+def test_env_differences_ignore_the_pinned_packages() -> None:
+    freezes = {
+        "base": ["cryptography==44.0.0", "numpy==2.4.5", "pyjwt==2.10.1", "-e file:///w"],
+        "head": ["cryptography==44.0.0", "numpy==2.4.6", "pyjwt==2.15.1", "-e file:///w"],
+    }
+    pins = {"base": ["pyjwt==2.10.1"], "head": ["pyjwt==2.15.1"]}
+    assert env_differences(freezes, pins) == ["numpy==2.4.5 vs numpy==2.4.6"]
+
+
+def test_round_plan_alternates_abba() -> None:
+    assert round_plan(3) == [
+        (0, "base"), (0, "head"), (1, "head"), (1, "base"), (2, "base"), (2, "head"),
+    ]  # fmt: skip
+    assert round_plan(2, interleave=False) == [(0, "base"), (1, "base"), (0, "head"), (1, "head")]
+
+
+# -- merging rounds --------------------------------------------------------------------
+
+
+def split_golden(parts: int) -> list[dict[str, Any]]:
+    """The golden run cut into ``parts`` round files (its raw rounds dealt out in order)."""
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    rounds = []
+    for index in range(parts):
+        raw = json.loads(json.dumps(golden))
+        for bench in raw["benchmarks"]:
+            data = bench["stats"]["data"]
+            size = -(-len(data) // parts)
+            piece = data[index * size : (index + 1) * size]
+            bench["stats"] = stats_from_rounds(piece, bench["stats"]["iterations"])
+        raw["jwtbench"]["finished"] = f"round {index}"
+        rounds.append(raw)
+    return rounds
+
+
+def test_merge_concatenates_raw_rounds_and_recomputes_stats(tmp_path: Path) -> None:
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    rounds = split_golden(2)
+    merged = merge_rounds(rounds, label="ab-base")
+    assert len(merged["benchmarks"]) == len(golden["benchmarks"])
+    for before, after in zip(golden["benchmarks"], merged["benchmarks"], strict=True):
+        assert after["params"] == before["params"]
+        stats = after["stats"]
+        assert stats["data"] == before["stats"]["data"]  # both halves, in round order
+        assert stats["rounds"] == len(before["stats"]["data"])
+        assert stats["median"] == pytest.approx(statistics.median(before["stats"]["data"]))
+        assert stats["median"] == pytest.approx(before["stats"]["median"], rel=1e-9)
+        assert stats["min"] == min(stats["data"]) and stats["max"] == max(stats["data"])
+        assert stats["q1"] <= stats["median"] <= stats["q3"]
+        assert stats["iqr"] == pytest.approx(stats["q3"] - stats["q1"])
+        assert stats["ops"] == pytest.approx(len(stats["data"]) / sum(stats["data"]))
+        assert sum(after["extra_info"]["merged_runs"]) == stats["rounds"]
+        assert after["extra_info"]["token_bytes"] == before["extra_info"]["token_bytes"]
+    meta = merged["jwtbench"]
+    assert meta["label"] == "ab-base" and meta["finished"] == "round 1"
+    assert meta["provenance"] == golden["jwtbench"]["provenance"]
+    assert meta["cells"] == golden["jwtbench"]["cells"]
+    path = tmp_path / "merged.json"
+    write_atomic(path, merged)
+    assert len(list(load_results(path).rows())) == len(golden["benchmarks"])
+
+
+def test_merge_keeps_a_failure_of_any_round() -> None:
+    rounds = split_golden(3)
+    victim = rounds[0]["jwtbench"]["cells"][0]["params"]
+    cell = next(c for c in rounds[2]["jwtbench"]["cells"] if c["params"] == victim)
+    cell |= {"status": "error", "reason": "RuntimeError: flaky"}
+    merged = merge_rounds(rounds, label="x")
+    status = {cell_key(c["params"]): c for c in merged["jwtbench"]["cells"]}[cell_key(victim)]
+    assert status["status"] == "error" and status["reason"] == "round 3: RuntimeError: flaky"
+
+
+def test_disagreeing_runs_of_one_side_are_reported() -> None:
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    twice = merge_rounds([golden, golden], label="ab-base")
+    assert disagreeing_runs({"base": Results(path=None, raw=twice)}, 0.10) == []
+    slower = json.loads(json.dumps(golden))
+    bench = slower["benchmarks"][0]
+    bench["stats"] = stats_from_rounds([v * 2 for v in bench["stats"]["data"]])
+    merged = Results(path=None, raw=merge_rounds([golden, slower], label="ab-head"))
+    [text] = disagreeing_runs({"head": merged}, 0.10)
+    assert text == "floor HS256 sign prepared small (head runs 28.7 µs-57.4 µs, 2.00x apart)"
+
+
+def test_a_verdict_carried_by_some_rounds_only_is_called_out() -> None:
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    slower = {"adapter": "pyjwt", "alg": "RS256", "op": "sign", "key_mode": "prepared",
+              "payload": "small"}  # fmt: skip
+
+    def scaled(factor: float) -> dict[str, Any]:
+        raw: dict[str, Any] = json.loads(json.dumps(golden))
+        for bench in raw["benchmarks"]:
+            if bench["params"] == slower:
+                bench["stats"] = stats_from_rounds([v * factor for v in bench["stats"]["data"]])
+        return raw
+
+    base = Results(path=None, raw=merge_rounds([golden] * 3, label="ab-base"))
+    steady = Results(path=None, raw=merge_rounds([scaled(1.5)] * 3, label="ab-head"))
+    cmp = compare_results(base, steady)
+    assert [c.params for c in cmp.regressions] == [slower]
+    ratios = paired_run_ratios(base, steady)
+    assert ratios[cell_key(slower)] == pytest.approx([1.5, 1.5, 1.5])
+    assert inconsistent_verdicts(cmp, ratios) == []
+
+    lucky = Results(
+        path=None, raw=merge_rounds([scaled(1.5), scaled(1.5), scaled(0.97)], label="h")
+    )
+    cmp = compare_results(base, lucky)
+    assert [c.params for c in cmp.regressions] == [slower]
+    [text] = inconsistent_verdicts(cmp, paired_run_ratios(base, lucky))
+    assert text == (
+        "pyjwt RS256 sign prepared small is flagged as regression but head was slower in only "
+        "2 of 3 rounds (per-round ratios 0.97x-1.50x)"
+    )
+
+
+# -- the verb --------------------------------------------------------------------------
+
+
+def test_bad_input_exits_2_before_building_anything(
+    jwtbench: Callable[..., int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    envs = tmp_path / "envs"
+    assert (
+        jwtbench("ab", "--base", "pyjwt==2 pyjwt==3", "--head", "pyjwt", "--env-dir", str(envs))
+        == 2
+    )
+    assert "pyjwt is named twice" in capsys.readouterr().err
+    code = jwtbench(
+        "ab", "--base", "pyjwt", "--head", "pyjwt", "--algs", "HS999", "--env-dir", str(envs)
+    )
+    assert code == 2 and "unknown algorithm HS999" in capsys.readouterr().err
+    assert not envs.exists()
+
+
+@pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not on PATH")
+def test_real_ab_with_the_same_requirement_on_both_sides(
+    jwtbench: Callable[..., int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Build the env (once: same set), run 2 interleaved rounds per side, merge, compare."""
+    envs, results_dir, md = tmp_path / "envs", tmp_path / "results", tmp_path / "ab.md"
+    code = jwtbench(
+        "ab", "--base", "pyjwt==2.15.1", "--head", "PyJWT == 2.15.1",
+        "--adapters", "pyjwt", "--algs", "HS256", "--ops", "sign", "--key-modes", "prepared",
+        "--rounds", "2", "--env-dir", str(envs), "--results-dir", str(results_dir),
+        "--markdown", str(md),
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert "building env" in out and "same requirement set, same env" in out
+    assert out.count("] round ") == 4 and "[   1/1]" in out  # plan steps and child progress
+    base_file, head_file = sorted((results_dir / machine_id()).glob("*_ab-*.json"))
+    assert base_file.name.endswith("_ab-base.json") and head_file.name.endswith("_ab-head.json")
+    assert base_file.name[:16] == head_file.name[:16]  # one timestamp for the pair
+
+    [env] = [p for p in envs.iterdir() if p.is_dir()]
+    assert (env / ab.MARKER).exists()
+    for path, side in ((base_file, "base"), (head_file, "head")):
+        results = load_results(path)
+        meta = results.meta
+        assert meta["label"] == f"ab-{side}" and meta["ab"]["side"] == side
+        assert meta["ab"]["order"] == ["base1", "head1", "head2", "base2"]
+        assert meta["ab"]["interleaved"] is True and meta["ab"]["rounds"] == 2
+        for each in ("base", "head"):
+            assert meta["ab"][each]["requirements"] == ["pyjwt==2.15.1"]
+            assert "pyjwt==2.15.1" in meta["ab"][each]["freeze"]
+            assert meta["ab"][each]["env"] == str(env)
+        assert meta["provenance"]["versions"]["pyjwt"] == "2.15.1"
+        [row] = results.rows()
+        runs = row.extra_info["merged_runs"]
+        assert len(runs) == 2 and all(n >= 5 for n in runs) and sum(runs) == row.rounds
+
+    # The same code on both sides. The verdict itself is not asserted: rounds
+    # here are ~60 ms windows of a VM whose speed swings up to ~2-3x between
+    # seconds (see test_compare), which two interleaved rounds cannot average
+    # out. When runs of one side disagree, ab must say so.
+    text = md.read_text(encoding="utf-8")
+    assert code in (0, 1)
+    assert "| cell | base | head | ratio |" in text and "pyjwt HS256 sign prepared small" in text
+    base_runs, head_runs = (ab.run_medians(load_results(p)) for p in (base_file, head_file))
+    spreads = [max(m) / min(m) for runs in (base_runs, head_runs) for m in runs.values()]
+    disagree = "runs of the same side disagree" in text
+    assert disagree == any(spread > 1.10 for spread in spreads)
+    print(f"same-code A/B: exit {code}; spreads {spreads}; summary: {text.splitlines()[2]}")
+    # and a second build of the same set reuses the cached env
+    again, built = ab.ensure_env(["pyjwt==2.15.1"], envs, installer="uv", echo=lambda _: None)
+    assert again.path == env and not built
