@@ -30,8 +30,10 @@ def _failure(exc: Exception) -> str:
 
 def _jws_cell(alg: str, producer: Adapter, consumers: Sequence[Adapter]) -> list[dict[str, Any]]:
     claims, material = load_claims("small"), jws_key(alg)
-    entries: list[dict[str, Any]] = [{"family": "jws", "alg": alg, "producer": producer.name, "consumer": c.name}
-               for c in consumers]  # fmt: skip
+    entries: list[dict[str, Any]] = [
+        {"family": "jws", "alg": alg, "producer": producer.name, "consumer": c.name}
+        for c in consumers
+    ]
     try:
         token = producer.sign(claims, producer.prepare_key(alg, material, "sign"), alg)
     except Exception as exc:
@@ -58,8 +60,8 @@ def _jwe_cell(
             keys[cache_key] = adapter.prepare_key(alg, material, use)  # type: ignore[arg-type]
         return keys[cache_key]
 
-    entries: list[dict[str, Any]] = [{"family": "jwe", "alg": alg, "enc": enc, "producer": producer.name,
-                "consumer": c.name} for c in consumers]  # fmt: skip
+    base = {"family": "jwe", "alg": alg, "enc": enc, "producer": producer.name}
+    entries: list[dict[str, Any]] = [{**base, "consumer": c.name} for c in consumers]
     try:
         token = producer.encrypt(claims, key(producer, "encrypt"), alg, enc)
     except Exception as exc:
