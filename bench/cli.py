@@ -110,7 +110,7 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     result = measure(trials=args.trials, seconds=args.seconds)
     print(
         f"harness median {result.harness_median * 1e6:.2f} us, direct timeit "
-        f"{result.direct_median * 1e6:.2f} us: harness/direct = {result.ratio:.3f}"
+        f"{result.direct_median * 1e6:.2f} us; median paired harness/direct = {result.ratio:.3f}"
     )
     within = abs(result.ratio - 1) <= args.tolerance
     print("within tolerance" if within else f"outside +/-{args.tolerance:.0%}")
@@ -148,8 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     check = verbs.add_parser("selfcheck", help="measure the harness's own overhead")
-    check.add_argument("--trials", type=int, default=5)
-    check.add_argument("--seconds", type=float, default=1.0, help="timing per trial and side")
+    check.add_argument("--trials", type=int, default=9)
+    check.add_argument("--seconds", type=float, default=0.5, help="timing per trial and side")
     check.add_argument("--tolerance", type=float, default=0.05)
     check.set_defaults(func=cmd_selfcheck)
 
