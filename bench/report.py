@@ -266,18 +266,29 @@ class JwsView:
         )
 
 
-def jws_view(results: Results) -> JwsView:
-    """The JWS part of ``results`` (rows and cells with ``enc`` are left out)."""
-    rows: dict[JwsCell, Row] = {}
+_Cell = TypeVar("_Cell", bound=Hashable)
+
+
+def _split(
+    results: Results, of: Callable[[Mapping[str, Any]], _Cell | None]
+) -> tuple[dict[_Cell, Row], dict[_Cell, tuple[str, str]]]:
+    """Timed rows and (status, reason) per cell, for the cells ``of`` recognises."""
+    rows: dict[_Cell, Row] = {}
     for row in results.rows():
-        cell = JwsCell.of(row.params)
+        cell = of(row.params)
         if cell is not None:
             rows[cell] = row
-    statuses: dict[JwsCell, tuple[str, str]] = {}
+    statuses: dict[_Cell, tuple[str, str]] = {}
     for entry in results.cells:
-        cell = JwsCell.of(entry.get("params", {}))
+        cell = of(entry.get("params", {}))
         if cell is not None:
             statuses[cell] = (str(entry.get("status", "")), str(entry.get("reason", "")))
+    return rows, statuses
+
+
+def jws_view(results: Results) -> JwsView:
+    """The JWS part of ``results`` (rows and cells with ``enc`` are left out)."""
+    rows, statuses = _split(results, JwsCell.of)
     cells = [*rows, *statuses]
     info: dict[str, Any] = results.meta.get("adapters", {})
     return JwsView(
@@ -871,16 +882,7 @@ class JweView:
 
 def jwe_view(results: Results) -> JweView:
     """The JWE and nested part of ``results`` (rows and cells with ``enc``)."""
-    rows: dict[JweCell, Row] = {}
-    for row in results.rows():
-        cell = JweCell.of(row.params)
-        if cell is not None:
-            rows[cell] = row
-    statuses: dict[JweCell, tuple[str, str]] = {}
-    for entry in results.cells:
-        cell = JweCell.of(entry.get("params", {}))
-        if cell is not None:
-            statuses[cell] = (str(entry.get("status", "")), str(entry.get("reason", "")))
+    rows, statuses = _split(results, JweCell.of)
     cells = [*rows, *statuses]
     info: dict[str, Any] = results.meta.get("adapters", {})
     return JweView(
