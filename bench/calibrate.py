@@ -7,8 +7,15 @@ Two experiments, both in-process with real runs (nothing simulated):
 - ``sensitivity``: one adapter is made exactly ``s`` slower (each call is
   timed and followed by a busy-wait of ``s`` times its own duration), and we
   count in how many trials each slowed cell is flagged -- with base and head
-  runs interleaved (ABAB, as ``jwtbench ab`` does) or one after the other.
+  runs interleaved (ABBA, as ``jwtbench ab`` does) or one after the other.
   Cells of the other adapters are not slowed: any flag there is a false alarm.
+
+Each side's runs are merged with ``bench.ab.merge_rounds``, which records
+``extra_info.merged_runs``, so ``compare_results`` judges them exactly as it
+judges a ``jwtbench ab`` result: run-level (Welch t-test on per-run medians)
+with two or more runs per side, the stricter single-run rule with one. The
+default ``--rounds`` is ab's default, so the numbers describe ``jwtbench ab``
+as usually run.
 """
 
 from __future__ import annotations
@@ -18,14 +25,14 @@ import contextlib
 import json
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from adapters import ADAPTERS
 from adapters.base import Adapter
-from bench.ab import merge_rounds
+from bench.ab import DEFAULT_ROUNDS, merge_rounds
 from bench.compare import compare_results
 from bench.matrix import adapter_or_reason
 from bench.results import Results
@@ -87,6 +94,39 @@ def _one_run(folder: Path, tag: str, selection: dict[str, Any], profile: str) ->
     return data
 
 
+def side_plan(sides: Sequence[str], rounds: int, *, interleave: bool) -> list[tuple[int, str]]:
+    """(round, side) in run order: ABBA (ABC CBA ...) when interleaved, else side by side."""
+    if interleave:
+        return [(i, side) for i in range(rounds) for side in (sides if i % 2 == 0 else sides[::-1])]
+    return [(i, side) for side in sides for i in range(rounds)]
+
+
+def measure_sides(
+    factors: Mapping[str, float],
+    *,
+    slowed_adapter: str | None,
+    rounds: int,
+    interleave: bool,
+    selection: dict[str, Any],
+    profile: str = "quick",
+) -> dict[str, Results]:
+    """Each side's ``rounds`` runs, merged; side ``s`` slows ``slowed_adapter`` by ``factors[s]``.
+
+    Several sides measured in one interleaved plan share the machine's drift
+    alike (base, same code and slowed code, say).
+    """
+    runs: dict[str, list[dict[str, Any]]] = {side: [] for side in factors}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, side in side_plan(list(factors), rounds, interleave=interleave):
+            factor_now = factors[side] if slowed_adapter else 0.0
+            with slowdown(slowed_adapter or "floor", factor_now):
+                runs[side].append(_one_run(Path(tmp), f"{side}{i}", selection, profile))
+    return {
+        side: Results(path=None, raw=merge_rounds(runs[side], label=f"calibrate-{side}"))
+        for side in factors
+    }
+
+
 def measure_pair(
     *,
     slowed_adapter: str | None,
@@ -97,20 +137,15 @@ def measure_pair(
     profile: str = "quick",
 ) -> tuple[Results, Results]:
     """Base and head results (each ``rounds`` runs merged); head has the slowdown."""
-    plan = [(i, side) for i in range(rounds) for side in ("base", "head")]
-    if not interleave:
-        plan = sorted(plan, key=lambda item: item[1])  # all base, then all head
-    sides: dict[str, list[dict[str, Any]]] = {"base": [], "head": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, side in plan:
-            factor_now = factor if side == "head" and slowed_adapter else 0.0
-            with slowdown(slowed_adapter or "floor", factor_now):
-                sides[side].append(_one_run(Path(tmp), f"{side}{i}", selection, profile))
-    base, head = (
-        Results(path=None, raw=merge_rounds(sides[s], label=f"calibrate-{s}"))
-        for s in ("base", "head")
+    measured = measure_sides(
+        {"base": 0.0, "head": factor},
+        slowed_adapter=slowed_adapter,
+        rounds=rounds,
+        interleave=interleave,
+        selection=selection,
+        profile=profile,
     )
-    return base, head
+    return measured["base"], measured["head"]
 
 
 @dataclass
@@ -168,7 +203,7 @@ def calibrate(
     *,
     factors: Sequence[float] = (0.0, 0.10, 0.15, 0.20, 0.30),
     trials: int = 10,
-    rounds: int = 2,
+    rounds: int = DEFAULT_ROUNDS,
     slowed_adapter: str = "pyjwt",
     selection: dict[str, Any] | None = None,
     threshold: float = 0.10,
@@ -236,7 +271,12 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     parser.add_argument("--factors", default="0,0.1,0.15,0.2,0.3",
                         help="slowdowns to inject (0 = identical runs: false alarms)")  # fmt: skip
     parser.add_argument("--trials", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=2, help="runs per side per trial")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        help=f"runs per side per trial (default {DEFAULT_ROUNDS}, as jwtbench ab)",
+    )
     parser.add_argument("--slowed-adapter", default="pyjwt")
     parser.add_argument("--threshold", type=float, default=0.10)
     parser.add_argument("--alpha", type=float, default=0.01)

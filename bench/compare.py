@@ -1,9 +1,9 @@
 """Compare two results files cell by cell: did the head get slower, faster, bigger?
 
 ``compare_results(base, head)`` matches cells by their params, runs
-``bench.stats.compare_many`` on each matched cell's raw rounds (so a verdict
-needs a material *and* significant change, with p-values adjusted across all
-cells), and also reports what a timing table would hide:
+``bench.stats.compare_many_runs`` on each matched cell's raw rounds (so a
+verdict needs a material *and* significant change, with p-values adjusted
+across all cells), and also reports what a timing table would hide:
 
 * token size changes (any byte difference: a new header field is a change);
 * status changes (a cell that was ``ok`` and is now ``invalid`` or ``error``
@@ -13,6 +13,19 @@ cells), and also reports what a timing table would hide:
 * warnings when the two files come from different machines, Python builds or
   CPUs (absolute times do not carry over), and the dependency versions that
   differ (the usual reason for a change).
+
+Runs. Rounds of one run share that run's machine state (a shared VM's speed
+swings by tens of percent between seconds), so they are not independent
+samples of the code's speed. Each side is therefore a list of *runs*: every
+results file is one run, except a merged file (``jwtbench ab``,
+``bench.ab.merge_rounds``) whose ``extra_info.merged_runs`` says how many raw
+rounds each of its runs contributed to ``stats.data``; ``split_runs`` cuts them
+apart again. A side may also be several files (``--base-extra``/``--head-extra``
+on the command line): their runs are pooled. With at least
+``bench.stats.MIN_RUNS`` runs on both sides a cell is judged by its run-to-run
+spread (``bench.stats.compare_runs``, mode ``runs``); with a single run on a
+side it gets the stricter single-run rule, and the output says that such a
+verdict cannot tell machine drift from a code change.
 
 ``render_terminal`` and ``render_markdown`` are pure; the ``compare`` verb
 (``add_parser``) prints one, optionally writes the other, and exits 1 on a
@@ -31,11 +44,14 @@ from typing import Any
 from bench.results import Results, Row, load_results
 from bench.stats import (
     IMPROVEMENT,
+    MIN_RUNS,
+    MODE_FEW_RUNS,
+    MODE_RUNS,
     NO_CHANGE,
     REGRESSION,
     TOO_FEW,
     CellComparison,
-    compare_many,
+    compare_many_runs,
 )
 
 #: A cell's identity: its params as a sorted tuple of (name, value) pairs.
@@ -184,6 +200,11 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
     #: Dependency versions that differ, e.g. ``pyjwt 2.10.1 -> 2.15.1``.
     info: list[str] = field(default_factory=list)
+    #: How many results files each side pooled (each one or more runs).
+    base_files: int = 1
+    head_files: int = 1
+    #: What the verdicts can and cannot tell (single-run comparisons).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def regressions(self) -> list[CellResult]:
@@ -200,6 +221,21 @@ class Comparison:
     def has_regression(self) -> bool:
         """A timing regression, or a cell that was ok and now fails."""
         return bool(self.regressions or self.broken)
+
+    def modes(self) -> dict[str, int]:
+        """Matched cells per comparison mode (``bench.stats`` ``MODE_*``), zeros left out."""
+        out: dict[str, int] = {}
+        for cell in self.cells:
+            out[cell.stats.mode] = out.get(cell.stats.mode, 0) + 1
+        return out
+
+    def runs(self, side: str) -> str:
+        """Runs per cell on ``side`` (``"base"``/``"head"``): ``"6"``, or ``"1-6"`` if they vary."""
+        counts = [c.stats.base_runs if side == "base" else c.stats.head_runs for c in self.cells]
+        if not counts:
+            return "-"
+        low, high = min(counts), max(counts)
+        return str(low) if low == high else f"{low}-{high}"
 
     def counts(self) -> dict[str, int]:
         """Matched cells per verdict (every verdict present, zeros included)."""
@@ -269,22 +305,58 @@ def measured_rows(results: Results) -> dict[CellKey, Row]:
     }
 
 
+def split_runs(row: Row) -> list[tuple[float, ...]]:
+    """A row's raw rounds cut into its runs (``extra_info.merged_runs``), empty runs dropped.
+
+    A row without ``merged_runs`` is one run. ``merged_runs`` that do not add
+    up to the rounds kept (a hand-edited file) also make one run: the
+    single-run rule is the conservative reading.
+    """
+    sizes = row.extra_info.get("merged_runs")
+    if (
+        not isinstance(sizes, list)
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes)
+        or sum(sizes) != len(row.data)
+    ):
+        return [row.data] if row.data else []
+    runs, start = [], 0
+    for size in sizes:
+        if size:
+            runs.append(row.data[start : start + size])
+        start += size
+    return runs
+
+
 @dataclass
 class _Side:
-    """One results file indexed by cell key."""
+    """One side's results files (each one or more runs) indexed by cell key."""
 
-    rows: dict[CellKey, Row]
+    rows: dict[CellKey, Row]  # the first measured row of each cell
+    runs: dict[CellKey, list[tuple[float, ...]]]  # every run of every file
     status: dict[CellKey, tuple[str, str]]  # CellKey -> (status, reason)
     params: dict[CellKey, dict[str, str]]
 
     @classmethod
-    def of(cls, results: Results) -> _Side:
-        rows = measured_rows(results)
-        params = {cell_key(row.params): dict(row.params) for row in results.rows()}
-        for cell in results.cells:
-            key = cell_key(cell["params"])
-            params.setdefault(key, {str(k): str(v) for k, v in cell["params"].items()})
-        return cls(rows, cell_statuses(results), params)
+    def of(cls, files: Sequence[Results]) -> _Side:
+        """Pool ``files``: a cell failing in any file takes that status (first one seen)."""
+        rows: dict[CellKey, Row] = {}
+        runs: dict[CellKey, list[tuple[float, ...]]] = {}
+        status: dict[CellKey, tuple[str, str]] = {}
+        params: dict[CellKey, dict[str, str]] = {}
+        for results in files:
+            for key, (state, reason) in cell_statuses(results).items():
+                if key not in status or (status[key][0] == "ok" and state != "ok"):
+                    status[key] = (state, reason)
+            for key, row in measured_rows(results).items():
+                rows.setdefault(key, row)
+                runs.setdefault(key, []).extend(split_runs(row))
+            for row in results.rows():
+                params.setdefault(cell_key(row.params), dict(row.params))
+            for cell in results.cells:
+                key = cell_key(cell["params"])
+                params.setdefault(key, {str(k): str(v) for k, v in cell["params"].items()})
+        rows = {key: row for key, row in rows.items() if status[key][0] == "ok"}
+        return cls(rows, runs, status, params)
 
     def measured(self, key: CellKey) -> bool:
         return key in self.rows
@@ -293,26 +365,40 @@ class _Side:
         return list(self.params)
 
 
+def _files(results: Results | Sequence[Results], side: str) -> list[Results]:
+    files = [results] if isinstance(results, Results) else list(results)
+    if not files:
+        raise ValueError(f"no {side} results file given")
+    return files
+
+
 def compare_results(
-    base: Results,
-    head: Results,
+    base: Results | Sequence[Results],
+    head: Results | Sequence[Results],
     *,
     threshold: float = 0.10,
     alpha: float = 0.01,
     correction: str = "holm",
 ) -> Comparison:
-    """Compare ``head`` against ``base``: every cell measured in both, and what else differs."""
-    b, h = _Side.of(base), _Side.of(head)
+    """Compare ``head`` against ``base``: every cell measured in both, and what else differs.
+
+    Each side is one results file or several (each one run, or the runs a
+    merged file records); see the module docstring for how runs are judged.
+    """
+    base_files, head_files = _files(base, "base"), _files(head, "head")
+    b, h = _Side.of(base_files), _Side.of(head_files)
     cmp = Comparison(
-        base_name=_name(base, "base"),
-        head_name=_name(head, "head"),
+        base_name=", ".join(_name(r, "base") for r in base_files),
+        head_name=", ".join(_name(r, "head") for r in head_files),
         threshold=threshold,
         alpha=alpha,
         correction=correction,
+        base_files=len(base_files),
+        head_files=len(head_files),
     )
     matched = [k for k in b.order() if b.measured(k) and h.measured(k)]
-    pairs = {k: (b.rows[k].data, h.rows[k].data) for k in matched}
-    verdicts = compare_many(pairs, threshold=threshold, alpha=alpha, correction=correction)
+    pairs = {k: (b.runs[k], h.runs[k]) for k in matched}
+    verdicts = compare_many_runs(pairs, threshold=threshold, alpha=alpha, correction=correction)
     cmp.cells = [CellResult(k, b.params[k], verdicts[k]) for k in matched]
 
     for key in matched:
@@ -332,10 +418,13 @@ def compare_results(
             )
     cmp.only_in_base = [b.params[k] for k in b.order() if b.measured(k) and _absent(h, k)]
     cmp.only_in_head = [h.params[k] for k in h.order() if h.measured(k) and _absent(b, k)]
-    cmp.warnings = provenance_warnings(base, head)
+    cmp.warnings = provenance_warnings(base_files[0], head_files[0])
+    for side, files in (("base", base_files), ("head", head_files)):
+        cmp.warnings += pooling_warnings(side, files)
     if not matched:
         cmp.warnings.append("no cell was measured in both files: nothing to compare")
-    cmp.info = version_differences(base, head)
+    cmp.info = version_differences(base_files[0], head_files[0])
+    cmp.notes = method_notes(cmp)
     return cmp
 
 
@@ -395,6 +484,66 @@ def version_differences(base: Results, head: Results) -> list[str]:
     return out
 
 
+def pooling_warnings(side: str, files: Sequence[Results]) -> list[str]:
+    """Why the runs of several files on one side may not belong together."""
+    if len(files) < 2:
+        return []
+    first, out = files[0], []
+    paths = [r.path.resolve() for r in files if r.path is not None]
+    for path in dict.fromkeys(p for p in paths if paths.count(p) > 1):
+        out.append(f"{side} file {path} is given {paths.count(path)} times: its runs count as many")
+    for other in files[1:]:
+        name = _name(other, side)
+        pf, po = _provenance(first), _provenance(other)
+        if any(pf.get(k) != po.get(k) for k in ("machine_id", "python", "cpu")):
+            out.append(f"{side} file {name} comes from another machine or Python than the first")
+        if first.meta.get("profile") != other.meta.get("profile"):
+            out.append(f"{side} file {name} used another profile than the first")
+        versions = version_differences(first, other)
+        if versions:
+            out.append(f"{side} file {name} has other versions: " + ", ".join(versions))
+        if other.meta.get("interrupted"):
+            out.append(f"the {side} run {name} was interrupted: its unfinished cells are missing")
+    return out
+
+
+_RUN_TEST = "Welch t-test on log per-run medians, CI by two-level bootstrap (runs, then rounds)"
+_SINGLE_RULE = "Mann-Whitney on the rounds, CI must clear 1 + threshold"
+
+
+def method_line(cmp: Comparison) -> str:
+    """Runs per side and which test judged the cells."""
+    modes = cmp.modes()
+    runs = f"runs per cell: base {cmp.runs('base')}, head {cmp.runs('head')}"
+    if not modes:
+        return runs
+    if set(modes) == {MODE_RUNS}:
+        return f"{runs}; run-level test ({_RUN_TEST})"
+    if set(modes) == {MODE_FEW_RUNS}:
+        return f"{runs}; single-run rule ({_SINGLE_RULE})"
+    return (
+        f"{runs}; {_plural(modes.get(MODE_RUNS, 0), 'cell')} run-level ({_RUN_TEST}), "
+        f"{modes.get(MODE_FEW_RUNS, 0)} single-run ({_SINGLE_RULE})"
+    )
+
+
+def method_notes(cmp: Comparison) -> list[str]:
+    """The caveat for cells judged on too few runs (a single run per side, typically)."""
+    few = [c.stats for c in cmp.cells if c.stats.mode == MODE_FEW_RUNS]
+    if not few:
+        return []
+    runs = max(min(s.base_runs, s.head_runs) for s in few)
+    what = "a single run" if runs <= 1 else f"fewer than {MIN_RUNS} runs"
+    which = "every cell" if len(few) == len(cmp.cells) else _plural(len(few), "cell")
+    return [
+        f"{what} on a side ({which}): a single-run comparison cannot separate machine "
+        "drift from code changes (identical runs on a shared machine differ by tens of "
+        "percent, up to ~3x), so a flag may be the machine even under the stricter "
+        "single-run rule. For trustworthy verdicts use `jwtbench ab` (interleaved runs) "
+        "or several runs per side (--base-extra FILE... --head-extra FILE...)"
+    ]
+
+
 # -- rendering -------------------------------------------------------------------
 
 
@@ -412,6 +561,7 @@ def _row(cell: CellResult, *, loud: bool) -> list[str]:
         format_ratio(s.ratio),
         format_ci(s.ci_low, s.ci_high),
         format_p(s.p_value),
+        f"{s.base_runs}/{s.head_runs}",
         verdict,
     ]
 
@@ -430,8 +580,11 @@ def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[in
 
 
 def _table_header(cmp: Comparison) -> list[str]:
-    return ["cell", "base", "head", "ratio", _ci_header(cmp.alpha), "p", "verdict"]
+    return ["cell", "base", "head", "ratio", _ci_header(cmp.alpha), "p", "runs", "verdict"]
 
+
+#: Right-aligned (numeric) columns of the cell table.
+_RIGHT = {1, 2, 3, 5, 6}
 
 _CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "bonferroni": "Bonferroni"}
 
@@ -452,13 +605,15 @@ def _settings(cmp: Comparison) -> str:
 def render_terminal(cmp: Comparison) -> str:
     """An aligned plain-text table (regressions first) with findings and a summary."""
     lines = [f"base: {cmp.base_name}", f"head: {cmp.head_name}", _settings(cmp)]
+    lines.append(method_line(cmp))
+    lines += [f"note: {n}" for n in cmp.notes]
     lines += [f"warning: {w}" for w in cmp.warnings]
     if cmp.info:
         lines.append("versions differ: " + ", ".join(cmp.info))
     lines.append("")
     if cmp.cells:
         rows = [_row(c, loud=True) for c in cmp.ordered()]
-        lines += _aligned(_table_header(cmp), rows, right={1, 2, 3, 5})
+        lines += _aligned(_table_header(cmp), rows, right=_RIGHT)
     for change in cmp.token_changes:
         lines.append(
             f"token size: {change.label}: {change.base_bytes} -> {change.head_bytes} bytes "
@@ -502,14 +657,17 @@ def render_markdown(cmp: Comparison) -> str:
     failing = cmp.has_regression()
     title = "❌ regression" if failing else "✅ no regression"
     out = [f"### jwtbench compare: {title}", "", f"**{cmp.summary()}**", ""]
-    out += [f"base `{cmp.base_name}` → head `{cmp.head_name}`  ", f"{_settings(cmp)}", ""]
+    out += [f"base `{cmp.base_name}` → head `{cmp.head_name}`  ", f"{_settings(cmp)}  "]
+    out += [method_line(cmp), ""]
+    for note in cmp.notes:
+        out += [f"> **Note:** {note}", ""]
     for warning in cmp.warnings:
         out += [f"> ⚠️ **Warning:** {warning}", ""]
     if cmp.info:
         out += ["Dependency versions that differ: " + ", ".join(f"`{v}`" for v in cmp.info), ""]
 
     header = _table_header(cmp)
-    right = {1, 2, 3, 5}
+    right = _RIGHT
 
     def md_row(cell: CellResult) -> list[str]:
         row = _row(cell, loud=False)
@@ -619,9 +777,9 @@ def report(cmp: Comparison, args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Compare two saved results files; exit 1 on a regression unless ``--fail-on never``."""
-    base = load_results(args.base)
-    head = load_results(args.head)
+    """Compare saved results files; exit 1 on a regression unless ``--fail-on never``."""
+    base = [load_results(path) for path in [args.base, *(args.base_extra or [])]]
+    head = [load_results(path) for path in [args.head, *(args.head_extra or [])]]
     cmp = compare_results(base, head, threshold=args.threshold, alpha=args.alpha)
     return report(cmp, args)
 
@@ -633,12 +791,35 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="compare two results files cell by cell (exit 1 on a regression)",
         description=(
             "Compare NEW against BASE cell by cell: a cell regresses when its median time "
-            "grows by more than --threshold and the change is significant (Mann-Whitney, "
-            "Holm-adjusted across cells, bootstrap CI of the ratio). Also reports token "
-            "size and status changes and cells present on one side only."
+            "grows by more than --threshold and the change is significant (p-values "
+            "Holm-adjusted across cells, bootstrap CI of the ratio). Every results file is "
+            "one run (a file merged by 'jwtbench ab' holds several). With two or more runs "
+            "per side a cell is judged by how much its runs disagree (Welch t-test on "
+            "per-run medians); with one run per side the comparison cannot separate "
+            "machine drift from a code change and a stricter rule applies. Also reports "
+            "token size and status changes and cells present on one side only."
+        ),
+        epilog=(
+            "Several runs per side: jwtbench compare base1.json head1.json "
+            "--base-extra base2.json base3.json --head-extra head2.json head3.json "
+            "(or use 'jwtbench ab', which interleaves the runs)."
         ),
     )
     parser.add_argument("base", metavar="BASE.json", help="the reference results file")
     parser.add_argument("head", metavar="NEW.json", help="the results file to judge")
+    parser.add_argument(
+        "--base-extra",
+        nargs="+",
+        action="extend",
+        metavar="FILE",
+        help="more runs of the reference (results files of the same selection), pooled with BASE",
+    )
+    parser.add_argument(
+        "--head-extra",
+        nargs="+",
+        action="extend",
+        metavar="FILE",
+        help="more runs of the head, pooled with NEW",
+    )
     add_verdict_options(parser)
     parser.set_defaults(func=cmd_compare)

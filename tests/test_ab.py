@@ -21,9 +21,7 @@ from bench.ab import (
     disagreeing_runs,
     env_differences,
     env_key,
-    inconsistent_verdicts,
     merge_rounds,
-    paired_run_ratios,
     parse_requirements,
     round_plan,
     run_checked,
@@ -31,6 +29,7 @@ from bench.ab import (
 )
 from bench.compare import cell_key, compare_results
 from bench.results import Results, load_results, machine_id, write_atomic
+from bench.stats import MODE_RUNS
 
 GOLDEN = Path(__file__).parent / "data" / "golden_quick.json"
 
@@ -237,36 +236,43 @@ def test_disagreeing_runs_of_one_side_are_reported() -> None:
     assert text == "floor HS256 sign prepared small (head runs 28.7 µs-57.4 µs, 2.00x apart)"
 
 
-def test_a_verdict_carried_by_some_rounds_only_is_called_out() -> None:
+def test_merged_rounds_are_compared_run_by_run() -> None:
+    """A slowdown in every round is flagged; one carried by some rounds only is not.
+
+    The per-run medians are what the verdict weighs (Welch t-test), so a
+    round of head that did not slow down makes the change uncertain: the old
+    "head was slower in only 2 of 3 rounds" warning is no longer needed.
+    """
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
     slower = {"adapter": "pyjwt", "alg": "RS256", "op": "sign", "key_mode": "prepared",
               "payload": "small"}  # fmt: skip
+    kept = [b for b in golden["benchmarks"] if b["params"]["adapter"] == "pyjwt"]
+    golden["benchmarks"] = kept  # a dozen cells are enough, and quicker
+    assert slower in [b["params"] for b in kept]
 
-    def scaled(factor: float) -> dict[str, Any]:
+    def scaled(factor: float, cell: float = 1.0) -> dict[str, Any]:
+        """The golden run with the machine ``factor`` slower and ``slower`` ``cell`` slower."""
         raw: dict[str, Any] = json.loads(json.dumps(golden))
         for bench in raw["benchmarks"]:
-            if bench["params"] == slower:
-                bench["stats"] = stats_from_rounds([v * factor for v in bench["stats"]["data"]])
+            times = factor * (cell if bench["params"] == slower else 1.0)
+            bench["stats"] = stats_from_rounds([v * times for v in bench["stats"]["data"]])
         return raw
 
-    base = Results(path=None, raw=merge_rounds([golden] * 3, label="ab-base"))
-    steady = Results(path=None, raw=merge_rounds([scaled(1.5)] * 3, label="ab-head"))
+    machine = (1.0, 1.02, 0.99, 1.01, 0.98, 1.0)  # runs that agree within 2%
+    base = Results(None, merge_rounds([scaled(f) for f in machine], label="ab-base"))
+    steady = Results(None, merge_rounds([scaled(f, 1.5) for f in machine], label="ab-head"))
     cmp = compare_results(base, steady)
     assert [c.params for c in cmp.regressions] == [slower]
-    ratios = paired_run_ratios(base, steady)
-    assert ratios[cell_key(slower)] == pytest.approx([1.5, 1.5, 1.5])
-    assert inconsistent_verdicts(cmp, ratios) == []
+    assert {(c.stats.mode, c.stats.base_runs, c.stats.head_runs) for c in cmp.cells} == {
+        (MODE_RUNS, 6, 6)
+    }
+    assert cmp.notes == []
 
-    lucky = Results(
-        path=None, raw=merge_rounds([scaled(1.5), scaled(1.5), scaled(0.97)], label="h")
-    )
-    cmp = compare_results(base, lucky)
-    assert [c.params for c in cmp.regressions] == [slower]
-    [text] = inconsistent_verdicts(cmp, paired_run_ratios(base, lucky))
-    assert text == (
-        "pyjwt RS256 sign prepared small is flagged as regression but head was slower in only "
-        "2 of 3 rounds (per-round ratios 0.97x-1.50x)"
-    )
+    lucky = [1.5, 1.5, 0.97, 1.5, 1.5, 0.97]
+    head = [scaled(f, cell) for f, cell in zip(machine, lucky, strict=True)]
+    cmp = compare_results(base, Results(None, merge_rounds(head, label="ab-head")))
+    assert cmp.regressions == [] and cmp.improvements == []
+    assert not hasattr(ab, "inconsistent_verdicts")
 
 
 # -- the verb --------------------------------------------------------------------------
@@ -324,13 +330,15 @@ def test_real_ab_with_the_same_requirement_on_both_sides(
         runs = row.extra_info["merged_runs"]
         assert len(runs) == 2 and all(n >= 5 for n in runs) and sum(runs) == row.rounds
 
-    # The same code on both sides. The verdict itself is not asserted: rounds
-    # here are ~60 ms windows of a VM whose speed swings up to ~2-3x between
-    # seconds (see test_compare), which two interleaved rounds cannot average
-    # out. When runs of one side disagree, ab must say so.
+    # The same code on both sides. The verdict itself is not asserted: with 2
+    # rounds a side the run-level test has ~2 degrees of freedom, and a VM
+    # whose speed flips ~1.7x between seconds puts both runs of one side on
+    # the slow speed and both of the other on the fast one in ~1 of 8 cells
+    # (see bench.stats). When runs of one side disagree, ab must say so.
     text = md.read_text(encoding="utf-8")
     assert code in (0, 1)
     assert "| cell | base | head | ratio |" in text and "pyjwt HS256 sign prepared small" in text
+    assert "runs per cell: base 2, head 2; run-level test" in text and "| 2/2 |" in text
     base_runs, head_runs = (ab.run_medians(load_results(p)) for p in (base_file, head_file))
     spreads = [max(m) / min(m) for runs in (base_runs, head_runs) for m in runs.values()]
     disagree = "runs of the same side disagree" in text
