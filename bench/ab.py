@@ -70,6 +70,7 @@ from bench.compare import (
     report,
     split_runs,
 )
+from bench.matrix import split_names
 from bench.results import Results, load_results, now_iso, run_path, write_atomic
 
 SIDES = ("base", "head")
@@ -414,12 +415,12 @@ class Selection:
 
         cells = build_matrix(
             PROFILES[self.profile],
-            adapters=_csv(self.adapters),
-            algs=_csv(self.algs),
-            encs=_csv(self.encs),
-            ops=_csv(self.ops),
-            key_modes=_csv(self.key_modes),
-            payloads=_csv(self.payloads),
+            adapters=split_names(self.adapters),
+            algs=split_names(self.algs),
+            encs=split_names(self.encs),
+            ops=split_names(self.ops),
+            key_modes=split_names(self.key_modes),
+            payloads=split_names(self.payloads),
         )
         if not cells:
             raise AbError("the selection has no cell: nothing to measure")
@@ -427,12 +428,6 @@ class Selection:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _csv(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    return [part.strip() for part in value.replace(" ", ",").split(",") if part.strip()]
 
 
 def round_plan(rounds: int, *, interleave: bool = True) -> list[tuple[int, str]]:

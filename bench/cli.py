@@ -14,18 +14,12 @@ from pathlib import Path
 
 from adapters import ADAPTERS
 from adapters.base import JWS_ALGS
-from bench.matrix import ALL_OPS, PROFILES, MatrixError, adapter_or_reason
+from bench.matrix import ALL_OPS, PROFILES, MatrixError, adapter_or_reason, split_names
 from bench.results import ResultsError, load_results
 
 
 class UsageError(Exception):
     """A problem with what the user asked for; printed without a traceback."""
-
-
-def _csv(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    return [part.strip() for part in value.replace(" ", ",").split(",") if part.strip()]
 
 
 def report_dir_for(results_path: Path) -> Path:
@@ -40,12 +34,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     profile = "quick" if args.quick else args.profile
     outcome = run(
         profile,
-        adapters=_csv(args.adapters),
-        algs=_csv(args.algs),
-        encs=_csv(args.encs),
-        ops=_csv(args.ops),
-        key_modes=_csv(args.key_modes),
-        payloads=_csv(args.payloads),
+        adapters=split_names(args.adapters),
+        algs=split_names(args.algs),
+        encs=split_names(args.encs),
+        ops=split_names(args.ops),
+        key_modes=split_names(args.key_modes),
+        payloads=split_names(args.payloads),
         label=args.label,
         results_dir=Path(args.results_dir),
         output=Path(args.output) if args.output else None,

@@ -158,6 +158,13 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+def split_names(value: str | None) -> list[str] | None:
+    """``"HS256, RS256"`` or ``"HS256 RS256"`` -> ``["HS256", "RS256"]``; empty -> None."""
+    if not value:
+        return None
+    return [part.strip() for part in value.replace(" ", ",").split(",") if part.strip()]
+
+
 class MatrixError(ValueError):
     """A requested name (adapter, alg, op...) is not known."""
 

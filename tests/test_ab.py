@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import statistics
@@ -35,18 +34,8 @@ GOLDEN = Path(__file__).parent / "data" / "golden_quick.json"
 
 
 @pytest.fixture
-def jwtbench(monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
-    """``jwtbench ARGS...`` through bench.cli.main, with the ab verb registered."""
-    original = cli.build_parser
-
-    def build() -> argparse.ArgumentParser:
-        parser = original()
-        verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        if "ab" not in verbs.choices:  # until bench.cli wires it in
-            ab.add_parser(verbs)
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", build)
+def jwtbench() -> Callable[..., int]:
+    """``jwtbench ARGS...`` through bench.cli.main (exit code returned)."""
     return lambda *argv: cli.main(list(argv))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 from collections.abc import Callable
@@ -18,7 +17,6 @@ from bench.ab import merge_rounds, stats_from_rounds
 from bench.calibrate import measure_pair
 from bench.compare import (
     Comparison,
-    add_parser,
     cell_key,
     cell_label,
     compare_results,
@@ -48,18 +46,8 @@ REMOVED = jws("python-jose", "ES256", "verify", "raw")
 
 
 @pytest.fixture
-def jwtbench(monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
-    """``jwtbench ARGS...`` through bench.cli.main, with the compare verb registered."""
-    original = cli.build_parser
-
-    def build() -> argparse.ArgumentParser:
-        parser = original()
-        verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        if "compare" not in verbs.choices:  # until bench.cli wires it in
-            add_parser(verbs)
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", build)
+def jwtbench() -> Callable[..., int]:
+    """``jwtbench ARGS...`` through bench.cli.main (exit code returned)."""
     return lambda *argv: cli.main(list(argv))
 
 

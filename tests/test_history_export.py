@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 from matplotlib import image
 
-from bench import cli, export, history
+from bench import cli
 from bench.ab import stats_from_rounds
 from bench.compare import cell_key, cell_label
 from bench.export import CSV_COLUMNS, benchmark_name, to_csv, to_github_action_benchmark
@@ -30,19 +29,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-def jwtbench(monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
-    """``jwtbench ARGS...`` through bench.cli.main, with history and export registered."""
-    original = cli.build_parser
-
-    def build() -> argparse.ArgumentParser:
-        parser = original()
-        verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        for name, module in (("history", history), ("export", export)):
-            if name not in verbs.choices:  # until bench.cli wires them in
-                module.add_parser(verbs)
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", build)
+def jwtbench() -> Callable[..., int]:
+    """``jwtbench ARGS...`` through bench.cli.main (exit code returned)."""
     return lambda *argv: cli.main(list(argv))
 
 
