@@ -71,12 +71,13 @@ from bench.compare import (
     split_runs,
 )
 from bench.matrix import split_names
+from bench.merge import merge_rounds
 from bench.results import Results, load_results, now_iso, run_path, write_atomic
 
 SIDES = ("base", "head")
 #: Runs per side by default: enough for the run-level test to see a 2x change
 #: through a drifting VM (see the module docstring).
-DEFAULT_ROUNDS = 6
+DEFAULT_ROUNDS = 3
 #: Written last into a built env: its presence means the env is complete.
 MARKER = ".jwtbench-env.json"
 #: Lines of installer / child output shown when something fails.
@@ -472,76 +473,6 @@ def run_round(
         raise AbError(
             f"{side} round failed (exit {code}): {' '.join(cmd)}\n" + tail("\n".join(last))
         )
-
-
-# -- merging rounds ----------------------------------------------------------------
-
-
-def stats_from_rounds(data: Sequence[float], iterations: int = 1) -> dict[str, Any]:
-    """pytest-benchmark's ``stats`` object recomputed from raw rounds (its own ``Stats``)."""
-    from pytest_benchmark.stats import Stats
-
-    if not data:
-        raise ValueError("no rounds to compute stats from")
-    stats: Any = Stats()  # type: ignore[no-untyped-call]
-    for value in data:
-        stats.update(float(value))
-    out: dict[str, Any] = dict(stats.as_dict())
-    out["iterations"] = iterations
-    out["data"] = [float(v) for v in data]
-    return out
-
-
-def merge_rounds(rounds: Sequence[Mapping[str, Any]], *, label: str) -> dict[str, Any]:
-    """One results file from several runs of the same selection.
-
-    Each cell's raw ``stats.data`` are concatenated across rounds (in round
-    order) and its stats recomputed; ``extra_info``, provenance and the rest
-    come from the first round; ``extra_info.merged_runs`` lists how many raw
-    rounds each run contributed, so the runs can be told apart again. A cell
-    that is not ``ok`` in some round takes that round's status (first one
-    seen) and the reason says which round.
-    """
-    if not rounds:
-        raise ValueError("no rounds to merge")
-    first = rounds[0]
-    benches: dict[Any, dict[str, Any]] = {}
-    data: dict[Any, list[float]] = {}
-    sizes: dict[Any, list[int]] = {}
-    for raw in rounds:
-        for bench_ in raw.get("benchmarks", []):
-            key = cell_key(bench_["params"])
-            if key not in benches:
-                benches[key] = json.loads(json.dumps(bench_))
-                data[key], sizes[key] = [], []
-            values = [float(v) for v in bench_["stats"].get("data", [])]
-            data[key] += values
-            sizes[key].append(len(values))
-    merged = []
-    for key, bench_ in benches.items():
-        iterations = int(bench_["stats"].get("iterations", 1))
-        if data[key]:
-            bench_["stats"] = stats_from_rounds(data[key], iterations)
-        bench_.setdefault("extra_info", {})["merged_runs"] = sizes[key]
-        merged.append(bench_)
-
-    cells: dict[Any, dict[str, Any]] = {}
-    for index, raw in enumerate(rounds):
-        for cell in raw["jwtbench"].get("cells", []):
-            key = cell_key(cell["params"])
-            if key not in cells:
-                cells[key] = dict(cell)
-            elif cells[key]["status"] == "ok" and cell["status"] != "ok":
-                reason = f"round {index + 1}: {cell.get('reason', '')}".rstrip(": ")
-                cells[key] = {**cell, "reason": reason}
-    meta = json.loads(json.dumps(first["jwtbench"]))
-    meta["label"] = label
-    meta["started"] = first["jwtbench"].get("started")
-    meta["finished"] = rounds[-1]["jwtbench"].get("finished")
-    meta["seconds"] = round(sum(float(r["jwtbench"].get("seconds", 0)) for r in rounds), 2)
-    meta["interrupted"] = any(r["jwtbench"].get("interrupted") for r in rounds)
-    meta["cells"] = list(cells.values())
-    return {**json.loads(json.dumps(first)), "benchmarks": merged, "jwtbench": meta}
 
 
 def run_medians(results: Results) -> dict[CellKey, list[float]]:

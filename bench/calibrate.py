@@ -32,9 +32,10 @@ from typing import Any
 
 from adapters import ADAPTERS
 from adapters.base import Adapter
-from bench.ab import DEFAULT_ROUNDS, merge_rounds
+from bench.ab import DEFAULT_ROUNDS
 from bench.compare import compare_results
 from bench.matrix import adapter_or_reason
+from bench.merge import merge_rounds
 from bench.results import Results
 from bench.runner import run
 

@@ -32,6 +32,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bench.runner import run
 
     profile = "quick" if args.quick else args.profile
+    if args.passes is not None and args.passes < 1:
+        raise UsageError(f"--passes must be at least 1, got {args.passes}")
     outcome = run(
         profile,
         adapters=split_names(args.adapters),
@@ -43,6 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         label=args.label,
         results_dir=Path(args.results_dir),
         output=Path(args.output) if args.output else None,
+        passes=args.passes,
     )
     print(f"results: {outcome.path}")
     if not args.no_report:
@@ -127,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ops", help=f"comma-separated ops: {', '.join(ALL_OPS)} (default: all)")
     run.add_argument("--key-modes", help="comma-separated: prepared, raw")
     run.add_argument("--payloads", help="comma-separated: small, 1kb, 16kb")
+    run.add_argument(
+        "--passes",
+        type=int,
+        help="passes over the matrix, each timing every cell briefly (default: the "
+        "profile's, 5); the spread between passes is what compare judges a change against",
+    )
     run.add_argument("--label", help="name part of the results file (default: profile)")
     run.add_argument("--results-dir", default="results", help="default: ./results")
     run.add_argument("--output", help="exact results file path (overrides --results-dir)")

@@ -89,9 +89,12 @@ class Cell:
 class Profile:
     """How much of the matrix to run and how long to time each cell.
 
-    The timing fields are pytest-benchmark options. ``min_time`` sets the
-    length of one round (iterations are batched up to it), which keeps the
-    number of stored raw rounds bounded for fast operations.
+    The timing fields are pytest-benchmark options and apply to each of the
+    ``passes`` passes over the matrix (``bench.runner.run`` says why a run
+    makes several): a cell is timed for about ``passes * max_time`` in all.
+    ``min_time`` sets the length of one round (iterations are batched up to
+    it), which keeps the number of stored raw rounds bounded for fast
+    operations.
     """
 
     name: str
@@ -102,6 +105,8 @@ class Profile:
     min_time: float
     #: Warm up for 1000 calls (bounded by max_time) rather than 20.
     warmup: bool
+    #: Passes over the matrix, each timing every cell for ``max_time``.
+    passes: int
     #: JWE: "representative" pairs or the full alg x enc cross product, and
     #: which key modes / payloads JWE and nested cells use.
     jwe_pairs: Literal["representative", "all"] = "representative"
@@ -128,10 +133,11 @@ PROFILES: dict[str, Profile] = {
         name="quick",
         payloads=("small",),
         key_modes=KEY_MODES,
-        min_rounds=5,
-        max_time=0.06,
+        min_rounds=2,
+        max_time=0.015,
         min_time=0.0005,
         warmup=False,
+        passes=5,
         description=(
             "every adapter and JWS algorithm, representative JWE pairs, small payload, "
             "prepared JWE keys, short timing (~2-3 min)"
@@ -141,10 +147,11 @@ PROFILES: dict[str, Profile] = {
         name="full",
         payloads=PAYLOADS,
         key_modes=KEY_MODES,
-        min_rounds=10,
-        max_time=0.2,
+        min_rounds=3,
+        max_time=0.04,
         min_time=0.001,
         warmup=True,
+        passes=5,
         jwe_pairs="all",
         jwe_key_modes=KEY_MODES,
         jwe_payloads=("small",),

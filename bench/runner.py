@@ -24,6 +24,7 @@ from bench import benchmarks
 from bench.cells import GateFailure
 from bench.interop import grids_for
 from bench.matrix import PROFILES, Cell, adapter_or_reason, build_matrix
+from bench.merge import merge_benchmarks
 from bench.results import (
     SCHEMA_VERSION,
     load_results,
@@ -47,9 +48,26 @@ class Recorder:
 
     total: int
     echo: Callable[[str], None]
+    passes: int = 1
     cells: dict[str, dict[str, Any]] = field(default_factory=dict)
     interrupted: bool = False
     started: float = field(default_factory=time.perf_counter)
+    pass_index: int = 0
+    seen: set[str] = field(default_factory=set)  # cells reported in the current pass
+
+    machine_info: dict[str, Any] | None = None
+
+    def start_pass(self, index: int) -> None:
+        self.pass_index, self.seen = index, set()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_benchmark_generate_machine_info(self) -> dict[str, Any] | None:
+        """The first pass's machine info again: py-cpuinfo takes ~1.4 s per pass."""
+        return json.loads(json.dumps(self.machine_info)) if self.machine_info else None
+
+    def pytest_benchmark_update_machine_info(self, machine_info: dict[str, Any]) -> None:
+        if self.machine_info is None:
+            self.machine_info = json.loads(json.dumps(machine_info))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -86,19 +104,24 @@ class Recorder:
         key = item.nodeid
         if key in self.cells and self.cells[key]["status"] != "ok":
             return  # keep the first failure (a teardown error must not hide it)
+        if entry["status"] != "ok" and self.pass_index:
+            entry["reason"] = f"pass {self.pass_index + 1}: {entry['reason']}"
         self.cells[key] = {"params": params, **entry}
+        self.seen.add(key)
         self._progress(params, entry)
 
     def pytest_keyboard_interrupt(self) -> None:
         self.interrupted = True
 
     def _progress(self, params: dict[str, Any], entry: dict[str, Any]) -> None:
-        done = len(self.cells)
+        done = len(self.seen)
         label = " ".join(str(v) for v in params.values())
         detail = f"{entry['ops']:>12,.0f} ops/s" if "ops" in entry else entry["reason"][:70]
         elapsed = time.perf_counter() - self.started
+        where = f"pass {self.pass_index + 1}/{self.passes} " if self.passes > 1 else ""
         self.echo(
-            f"[{done:>4}/{self.total}] {elapsed:6.1f}s  {label:<48} {entry['status']:<11} {detail}"
+            f"[{done:>4}/{self.total}] {where}{elapsed:6.1f}s  {label:<48} "
+            f"{entry['status']:<11} {detail}"
         )
 
 
@@ -129,9 +152,23 @@ def run(
     output: Path | None = None,
     echo: Callable[[str], None] = print,
     extra_pytest_args: Sequence[str] = (),
+    passes: int | None = None,
 ) -> RunOutcome:
-    """Measure the selected matrix and write one results file; return where."""
+    """Measure the selected matrix in ``passes`` passes and write one results file.
+
+    Each pass times every cell once, briefly (the profile's per-pass budget);
+    the passes' raw rounds are merged per cell, with ``extra_info.merged_runs``
+    recording each pass's share. Why passes: this VM's speed changes from one
+    second to the next (two levels ~1.8x apart, ~0.5 s correlation), so all
+    rounds of a cell timed in one go share one speed, and two runs of the same
+    code differ by up to 1.5x per cell while their rounds agree within a few
+    percent. Passes spread a cell's rounds over the whole run, so its median
+    is robust and the spread between its passes shows how much to trust it.
+    """
     profile = PROFILES[profile_name]
+    passes = profile.passes if passes is None else passes
+    if passes < 1:
+        raise ValueError(f"passes must be at least 1, got {passes}")
     selection = {
         "adapters": adapters,
         "algs": algs,
@@ -143,12 +180,11 @@ def run(
     cells = build_matrix(profile, **selection)  # validates every name first
     path = output or run_path(results_dir, label or profile.name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pytest_json = path.with_name(f".{path.stem}.pytest.json")
-    echo(f"jwtbench {profile.name}: {len(cells)} cells -> {path}")
+    echo(f"jwtbench {profile.name}: {len(cells)} cells x {passes} passes -> {path}")
 
     args = [str(Path(benchmarks.__file__).parent / suite) for suite in SUITES.values()]
     args += ["-p", "bench.plugin", "-p", "no:cacheprovider", "-p", "no:terminal"]
-    args += ["--benchmark-enable", f"--benchmark-json={pytest_json}"]
+    args += ["--benchmark-enable", "--benchmark-quiet"]  # no "Wrote benchmark data" per pass
     args += profile.pytest_options()
     args += [f"--jwtbench-profile={profile.name}"]
     for name, values in selection.items():
@@ -156,22 +192,30 @@ def run(
             args.append(f"--jwtbench-{name.replace('_', '-')}={','.join(values)}")
     args += list(extra_pytest_args)
 
-    recorder = Recorder(total=len(cells), echo=echo)
+    recorder = Recorder(total=len(cells), echo=echo, passes=passes)
     started_iso, started = now_iso(), time.perf_counter()
-    try:
-        exit_code = int(pytest.main(args, plugins=[recorder]))
-    except KeyboardInterrupt:  # pragma: no cover - pytest normally handles it
-        recorder.interrupted, exit_code = True, 2
+    measured: list[dict[str, Any]] = []  # pytest-benchmark JSON of each pass
+    for index in range(passes):
+        recorder.start_pass(index)
+        pytest_json = path.with_name(f".{path.stem}.pass{index + 1}.pytest.json")
+        try:
+            exit_code = int(pytest.main([*args, f"--benchmark-json={pytest_json}"], [recorder]))
+        except KeyboardInterrupt:  # pragma: no cover - pytest normally handles it
+            recorder.interrupted, exit_code = True, 2
+        if pytest_json.exists():
+            text = pytest_json.read_text(encoding="utf-8")
+            pytest_json.unlink()
+            if text.strip():  # pytest-benchmark leaves it empty when nothing was timed
+                measured.append(json.loads(text))
+        if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+            raise RunError(f"pytest could not run the suites (exit code {exit_code}); see above")
+        if recorder.interrupted:
+            break
     seconds = time.perf_counter() - started
 
     data: dict[str, Any] = {"benchmarks": []}
-    if pytest_json.exists():
-        text = pytest_json.read_text(encoding="utf-8")
-        pytest_json.unlink()
-        if text.strip():  # pytest-benchmark leaves it empty when nothing was timed
-            data = json.loads(text)
-    if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        raise RunError(f"pytest could not run the suites (exit code {exit_code}); see above")
+    if measured:
+        data = {**measured[0], "benchmarks": merge_benchmarks([m["benchmarks"] for m in measured])}
     interop = [] if recorder.interrupted else _interop(cells, echo)
     _round_raw_data(data)
     data["jwtbench"] = {
@@ -182,6 +226,7 @@ def run(
         "started": started_iso,
         "finished": now_iso(),
         "seconds": round(seconds, 2),
+        "passes": len(measured) if recorder.interrupted else passes,
         "interrupted": recorder.interrupted,
         "adapters": _adapters_info(cells),
         "cells": _cell_list(cells, recorder),

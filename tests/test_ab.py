@@ -20,17 +20,19 @@ from bench.ab import (
     disagreeing_runs,
     env_differences,
     env_key,
-    merge_rounds,
     parse_requirements,
     round_plan,
     run_checked,
-    stats_from_rounds,
 )
 from bench.compare import cell_key, compare_results
+from bench.matrix import PROFILES
+from bench.merge import merge_rounds, stats_from_rounds
 from bench.results import Results, load_results, machine_id, write_atomic
 from bench.stats import MODE_RUNS
 
 GOLDEN = Path(__file__).parent / "data" / "golden_quick.json"
+
+QUICK = PROFILES["quick"]
 
 
 @pytest.fixture
@@ -317,7 +319,9 @@ def test_real_ab_with_the_same_requirement_on_both_sides(
         assert meta["provenance"]["versions"]["pyjwt"] == "2.15.1"
         [row] = results.rows()
         runs = row.extra_info["merged_runs"]
-        assert len(runs) == 2 and all(n >= 5 for n in runs) and sum(runs) == row.rounds
+        # 2 rounds of the quick profile's passes each, every pass a run of its own
+        assert len(runs) == 2 * QUICK.passes and all(n >= QUICK.min_rounds for n in runs)
+        assert sum(runs) == row.rounds
 
     # The same code on both sides. The verdict itself is not asserted: with 2
     # rounds a side the run-level test has ~2 degrees of freedom, and a VM
@@ -327,7 +331,9 @@ def test_real_ab_with_the_same_requirement_on_both_sides(
     text = md.read_text(encoding="utf-8")
     assert code in (0, 1)
     assert "| cell | base | head | ratio |" in text and "pyjwt HS256 sign prepared small" in text
-    assert "runs per cell: base 2, head 2; run-level test" in text and "| 2/2 |" in text
+    runs = 2 * QUICK.passes
+    assert f"runs per cell: base {runs}, head {runs}; run-level test" in text
+    assert f"| {runs}/{runs} |" in text
     base_runs, head_runs = (ab.run_medians(load_results(p)) for p in (base_file, head_file))
     spreads = [max(m) / min(m) for runs in (base_runs, head_runs) for m in runs.values()]
     disagree = "runs of the same side disagree" in text

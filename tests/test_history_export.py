@@ -14,10 +14,10 @@ import pytest
 from matplotlib import image
 
 from bench import cli
-from bench.ab import stats_from_rounds
 from bench.compare import cell_key, cell_label
 from bench.export import CSV_COLUMNS, benchmark_name, to_csv, to_github_action_benchmark
 from bench.history import cell_histories, load_runs
+from bench.merge import stats_from_rounds
 from bench.results import load_results, machine_id, write_atomic
 from bench.stats import NO_CHANGE, REGRESSION
 
