@@ -12,8 +12,9 @@ the cell is reported ``invalid`` with that reason.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -229,8 +230,37 @@ def prepare_jwe(cell: Cell, adapter: Adapter, reference: Adapter) -> Work:
     raise NotImplementedError(f"unknown {cell.family} op {cell.op!r}")
 
 
+#: Work already gated in this run (see ``reusing_prepared``); None outside a run.
+_PREPARED: dict[Cell, Work] | None = None
+
+
+@contextlib.contextmanager
+def reusing_prepared() -> Iterator[None]:
+    """Gate each cell once per run: later passes time the same, already checked work.
+
+    Raw RSA keys take 60-200 ms to load, so gating every cell in every pass
+    would triple a run. Every pass still checks what its timed call returned
+    (``Work.check``); a cell whose gate failed is not kept and fails again.
+    """
+    global _PREPARED
+    saved, _PREPARED = _PREPARED, {}
+    try:
+        yield
+    finally:
+        _PREPARED = saved
+
+
 def prepare(cell: Cell) -> Work:
-    """The timed work for ``cell``, after the gate passed."""
+    """The timed work for ``cell``, after the gate passed (once per run, if reusing)."""
+    if _PREPARED is not None and cell in _PREPARED:
+        return _PREPARED[cell]
+    work = _prepare(cell)
+    if _PREPARED is not None:
+        _PREPARED[cell] = work
+    return work
+
+
+def _prepare(cell: Cell) -> Work:
     skipped = skip_reason(cell)
     if skipped is not None:
         raise RuntimeError(f"cell {cell.id} cannot run: {skipped[1]}")

@@ -116,14 +116,18 @@ class Profile:
     nested_payloads: tuple[str, ...] = ("small",)
     description: str = field(default="", compare=False)
 
-    def pytest_options(self) -> list[str]:
+    def pytest_options(self, *, warm_up: bool = True) -> list[str]:
+        """Options for one pass; ``warm_up=False`` for passes after the first.
+
+        First calls fill caches and import lazily: the first pass warms up
+        before timing (a few calls in quick, more in full; both bounded by
+        ``max_time``); later passes run in the same, already warm process.
+        """
         return [
             f"--benchmark-min-rounds={self.min_rounds}",
             f"--benchmark-max-time={self.max_time}",
             f"--benchmark-min-time={self.min_time}",
-            "--benchmark-warmup=on",
-            # first calls fill caches and import lazily: warm up before timing
-            # (a few calls in quick, more in full; both bounded by max_time)
+            f"--benchmark-warmup={'on' if warm_up else 'off'}",
             f"--benchmark-warmup-iterations={1000 if self.warmup else 20}",
         ]
 
@@ -133,7 +137,7 @@ PROFILES: dict[str, Profile] = {
         name="quick",
         payloads=("small",),
         key_modes=KEY_MODES,
-        min_rounds=2,
+        min_rounds=1,
         max_time=0.015,
         min_time=0.0005,
         warmup=False,
@@ -147,7 +151,7 @@ PROFILES: dict[str, Profile] = {
         name="full",
         payloads=PAYLOADS,
         key_modes=KEY_MODES,
-        min_rounds=3,
+        min_rounds=2,
         max_time=0.04,
         min_time=0.001,
         warmup=True,

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from bench import benchmarks
-from bench.cells import GateFailure
+from bench.cells import GateFailure, reusing_prepared
 from bench.interop import grids_for
 from bench.matrix import PROFILES, Cell, adapter_or_reason, build_matrix
 from bench.merge import merge_benchmarks
@@ -185,7 +185,6 @@ def run(
     args = [str(Path(benchmarks.__file__).parent / suite) for suite in SUITES.values()]
     args += ["-p", "bench.plugin", "-p", "no:cacheprovider", "-p", "no:terminal"]
     args += ["--benchmark-enable", "--benchmark-quiet"]  # no "Wrote benchmark data" per pass
-    args += profile.pytest_options()
     args += [f"--jwtbench-profile={profile.name}"]
     for name, values in selection.items():
         if values:
@@ -195,22 +194,25 @@ def run(
     recorder = Recorder(total=len(cells), echo=echo, passes=passes)
     started_iso, started = now_iso(), time.perf_counter()
     measured: list[dict[str, Any]] = []  # pytest-benchmark JSON of each pass
-    for index in range(passes):
-        recorder.start_pass(index)
-        pytest_json = path.with_name(f".{path.stem}.pass{index + 1}.pytest.json")
-        try:
-            exit_code = int(pytest.main([*args, f"--benchmark-json={pytest_json}"], [recorder]))
-        except KeyboardInterrupt:  # pragma: no cover - pytest normally handles it
-            recorder.interrupted, exit_code = True, 2
-        if pytest_json.exists():
-            text = pytest_json.read_text(encoding="utf-8")
-            pytest_json.unlink()
-            if text.strip():  # pytest-benchmark leaves it empty when nothing was timed
-                measured.append(json.loads(text))
-        if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-            raise RunError(f"pytest could not run the suites (exit code {exit_code}); see above")
-        if recorder.interrupted:
-            break
+    with reusing_prepared():  # gate each cell once, in its first pass
+        for index in range(passes):
+            recorder.start_pass(index)
+            pytest_json = path.with_name(f".{path.stem}.pass{index + 1}.pytest.json")
+            pass_args = [*args, *profile.pytest_options(warm_up=index == 0)]
+            pass_args.append(f"--benchmark-json={pytest_json}")
+            try:
+                exit_code = int(pytest.main(pass_args, plugins=[recorder]))
+            except KeyboardInterrupt:  # pragma: no cover - pytest normally handles it
+                recorder.interrupted, exit_code = True, 2
+            if pytest_json.exists():
+                text = pytest_json.read_text(encoding="utf-8")
+                pytest_json.unlink()
+                if text.strip():  # pytest-benchmark leaves it empty when nothing was timed
+                    measured.append(json.loads(text))
+            if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+                raise RunError(f"pytest could not run the suites (exit {exit_code}); see above")
+            if recorder.interrupted:
+                break
     seconds = time.perf_counter() - started
 
     data: dict[str, Any] = {"benchmarks": []}
