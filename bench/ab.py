@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,7 @@ from bench.compare import (
     report,
     split_runs,
 )
+from bench.lockstep import Coordinator, log_tail
 from bench.matrix import split_names
 from bench.merge import merge_rounds
 from bench.results import Results, load_results, now_iso, run_path, write_atomic
@@ -438,19 +440,35 @@ def round_plan(rounds: int, *, interleave: bool = True) -> list[tuple[int, str]]
     return [(i, side) for side in SIDES for i in range(rounds)]
 
 
+@dataclass(frozen=True)
+class Side:
+    """How to start one side's ``jwtbench run``: command prefix, environment, extra args."""
+
+    command: tuple[str, ...]  # (env's jwtbench,) or (python, "-m", "bench.cli")
+    environ: Mapping[str, str]
+    extra: tuple[str, ...] = ()
+
+    @classmethod
+    def of_env(cls, env: Env) -> Side:
+        return cls((str(env.jwtbench),), child_environ(env))
+
+    def run_command(self, side: str, output: Path, selection: Selection) -> list[str]:
+        cmd = [*self.command, "run", "--no-report", "--no-interop", "--output", str(output)]
+        return [*cmd, *selection.args(), "--label", f"ab-{side}", *self.extra]
+
+
 def run_round(
-    env: Env, side: str, output: Path, selection: Selection, *, echo: Echo, cwd: Path
+    runner: Side, side: str, output: Path, selection: Selection, *, echo: Echo, cwd: Path
 ) -> None:
-    """One ``jwtbench run`` in ``env``, its progress lines echoed with the side as prefix."""
-    cmd = [str(env.jwtbench), "run", "--no-report", "--output", str(output)]
-    cmd += [*selection.args(), "--label", f"ab-{side}"]
+    """One ``jwtbench run`` of one side, its progress lines echoed with the side as prefix."""
+    cmd = runner.run_command(side, output, selection)
     last: collections.deque[str] = collections.deque(maxlen=TAIL_LINES * 4)
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=child_environ(env),
+        env=dict(runner.environ),
         cwd=cwd,
     )
     try:
@@ -473,6 +491,65 @@ def run_round(
         raise AbError(
             f"{side} round failed (exit {code}): {' '.join(cmd)}\n" + tail("\n".join(last))
         )
+
+
+def run_lockstep_round(
+    runners: Mapping[str, Side],
+    outputs: Mapping[str, Path],
+    selection: Selection,
+    *,
+    echo: Echo,
+    cwd: Path,
+) -> None:
+    """Both sides' runs at once, taking turns burst by burst (``bench.lockstep``)."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    commands = {side: runners[side].run_command(side, outputs[side], selection) for side in SIDES}
+    coordinator = Coordinator(
+        commands,
+        {side: runners[side].environ for side in SIDES},
+        cwd=cwd,
+        pair=uuid.uuid4().hex[:12],
+        echo=echo,
+    )
+    codes = coordinator.run()
+    for side in SIDES:
+        if codes[side] != 0 or not outputs[side].exists():
+            log = coordinator.children[side].log if side in coordinator.children else cwd
+            raise AbError(
+                f"{side} lockstep round failed (exit {codes.get(side)}): "
+                f"{' '.join(commands[side])}\n" + log_tail(log)
+            )
+
+
+def measure_rounds(
+    runners: Mapping[str, Side],
+    selection: Selection,
+    *,
+    rounds: int,
+    interleave: bool,
+    folder: Path,
+    echo: Echo,
+    describe: Mapping[str, str] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Each side's ``rounds`` results, raw: in lockstep, or all base rounds then all head."""
+    files: dict[str, list[Path]] = {side: [] for side in SIDES}
+    describe = describe or {}
+    if interleave:
+        for index in range(rounds):
+            echo(f"ab: round {index + 1}/{rounds}: base and head in lockstep")
+            outputs = {side: folder / f"{side}_{index}.json" for side in SIDES}
+            run_lockstep_round(runners, outputs, selection, echo=echo, cwd=folder / f"round{index}")
+            for side in SIDES:
+                files[side].append(outputs[side])
+    else:
+        plan = round_plan(rounds, interleave=False)
+        for step, (index, side) in enumerate(plan, start=1):
+            what = f" ({describe[side]})" if side in describe else ""
+            echo(f"ab: [{step}/{len(plan)}] round {index + 1}/{rounds}: {side}{what}")
+            output = folder / f"{side}_{index}.json"
+            run_round(runners[side], side, output, selection, echo=echo, cwd=folder)
+            files[side].append(output)
+    return {side: [load_results(p).raw for p in files[side]] for side in SIDES}
 
 
 def run_medians(results: Results) -> dict[CellKey, list[float]]:
@@ -559,18 +636,17 @@ def run_ab(
     if drift:
         echo("ab: warning: the envs also differ in " + "; ".join(drift) + " (try --rebuild)")
 
-    plan = round_plan(rounds, interleave=interleave)
-    files: dict[str, list[Path]] = {side: [] for side in SIDES}
+    runners = {side: Side.of_env(envs[side]) for side in SIDES}
     with tempfile.TemporaryDirectory(prefix="jwtbench-ab-") as tmp:
-        for step, (index, side) in enumerate(plan, start=1):
-            echo(
-                f"ab: [{step}/{len(plan)}] round {index + 1}/{rounds}: {side} "
-                f"({' '.join(requirements[side])})"
-            )
-            output = Path(tmp) / f"{side}_{index}.json"
-            run_round(envs[side], side, output, selection, echo=echo, cwd=Path(tmp))
-            files[side].append(output)
-        loaded = {side: [load_results(p).raw for p in files[side]] for side in SIDES}
+        loaded = measure_rounds(
+            runners,
+            selection,
+            rounds=rounds,
+            interleave=interleave,
+            folder=Path(tmp),
+            echo=echo,
+            describe={side: " ".join(requirements[side]) for side in SIDES},
+        )
 
     when = dt.datetime.now(dt.timezone.utc)
     ab_meta: dict[str, Any] = {
@@ -584,7 +660,9 @@ def run_ab(
     ab_meta |= {
         "rounds": rounds,
         "interleaved": interleave,
-        "order": [f"{side}{index + 1}" for index, side in plan],
+        "order": [f"{side}{index + 1}" for index, side in round_plan(rounds, interleave=False)]
+        if not interleave
+        else [f"base{i + 1}+head{i + 1}" for i in range(rounds)],
         "env_differences": drift,
     }
     paths: dict[str, Path] = {}
@@ -598,7 +676,7 @@ def run_ab(
     cmp = compare_results(results["base"], results["head"], threshold=threshold, alpha=alpha)
     if drift:
         cmp.warnings.append("the envs also differ in " + "; ".join(drift))
-    noisy = disagreeing_runs(results, threshold)
+    noisy = [] if interleave else disagreeing_runs(results, threshold)
     if noisy:
         shown = "; ".join(noisy[:3]) + (f"; and {len(noisy) - 3} more" if len(noisy) > 3 else "")
         cmp.warnings.append(

@@ -21,111 +21,29 @@ as usually run.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
+import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from adapters import ADAPTERS
-from adapters.base import Adapter
-from bench.ab import DEFAULT_ROUNDS
+from bench.ab import DEFAULT_ROUNDS, SIDES, Selection, Side, child_environ, measure_rounds
 from bench.compare import compare_results
-from bench.matrix import adapter_or_reason
 from bench.merge import merge_rounds
 from bench.results import Results
-from bench.runner import run
 
 Echo = Callable[[str], None]
 
 #: A small selection: fast and slow operations, library and floor.
-DEFAULT_SELECTION: dict[str, list[str]] = {
-    "adapters": ["floor", "pyjwt"],
-    "algs": ["HS256", "ES256"],
-    "ops": ["sign", "verify"],
-    "key_modes": ["prepared"],
-}
+DEFAULT_SELECTION = Selection(
+    adapters="floor,pyjwt", algs="HS256,ES256", ops="sign,verify", key_modes="prepared"
+)
 
 
-def _spin(seconds: float) -> None:
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        pass
-
-
-def slowed(cls: type[Adapter], factor: float) -> type[Adapter]:
-    """``cls`` with every sign/verify made ``1 + factor`` times as long (same name)."""
-
-    class Slowed(cls):  # type: ignore[valid-type,misc]
-        def sign(self, *args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            out = super().sign(*args, **kwargs)
-            _spin(factor * (time.perf_counter() - started))
-            return out
-
-        def verify(self, *args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            out = super().verify(*args, **kwargs)
-            _spin(factor * (time.perf_counter() - started))
-            return out
-
-    Slowed.__name__ = f"Slowed{cls.__name__}"
-    return Slowed
-
-
-@contextlib.contextmanager
-def slowdown(name: str, factor: float) -> Iterator[None]:
-    """Register a slowed version of adapter ``name`` for the duration."""
-    original = ADAPTERS[name]
-    ADAPTERS[name] = slowed(original, factor) if factor else original
-    adapter_or_reason.cache_clear()
-    try:
-        yield
-    finally:
-        ADAPTERS[name] = original
-        adapter_or_reason.cache_clear()
-
-
-def _one_run(folder: Path, tag: str, selection: dict[str, Any], profile: str) -> dict[str, Any]:
-    outcome = run(profile, **selection, output=folder / f"{tag}.json", echo=lambda _: None)
-    data: dict[str, Any] = json.loads(outcome.path.read_text())
-    return data
-
-
-def side_plan(sides: Sequence[str], rounds: int, *, interleave: bool) -> list[tuple[int, str]]:
-    """(round, side) in run order: ABBA (ABC CBA ...) when interleaved, else side by side."""
-    if interleave:
-        return [(i, side) for i in range(rounds) for side in (sides if i % 2 == 0 else sides[::-1])]
-    return [(i, side) for side in sides for i in range(rounds)]
-
-
-def measure_sides(
-    factors: Mapping[str, float],
-    *,
-    slowed_adapter: str | None,
-    rounds: int,
-    interleave: bool,
-    selection: dict[str, Any],
-    profile: str = "quick",
-) -> dict[str, Results]:
-    """Each side's ``rounds`` runs, merged; side ``s`` slows ``slowed_adapter`` by ``factors[s]``.
-
-    Several sides measured in one interleaved plan share the machine's drift
-    alike (base, same code and slowed code, say).
-    """
-    runs: dict[str, list[dict[str, Any]]] = {side: [] for side in factors}
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, side in side_plan(list(factors), rounds, interleave=interleave):
-            factor_now = factors[side] if slowed_adapter else 0.0
-            with slowdown(slowed_adapter or "floor", factor_now):
-                runs[side].append(_one_run(Path(tmp), f"{side}{i}", selection, profile))
-    return {
-        side: Results(path=None, raw=merge_rounds(runs[side], label=f"calibrate-{side}"))
-        for side in factors
-    }
+def side_runner(slowed_adapter: str | None, factor: float) -> Side:
+    """This environment's ``jwtbench run``, with ``slowed_adapter`` made ``1 + factor`` slower."""
+    extra = ("--inject-slowdown", f"{slowed_adapter}={factor}") if slowed_adapter and factor else ()
+    return Side((sys.executable, "-m", "bench.cli"), child_environ(), extra)
 
 
 def measure_pair(
@@ -134,19 +52,24 @@ def measure_pair(
     factor: float,
     rounds: int,
     interleave: bool,
-    selection: dict[str, Any],
-    profile: str = "quick",
+    selection: Selection = DEFAULT_SELECTION,
+    echo: Echo = lambda _: None,
 ) -> tuple[Results, Results]:
-    """Base and head results (each ``rounds`` runs merged); head has the slowdown."""
-    measured = measure_sides(
-        {"base": 0.0, "head": factor},
-        slowed_adapter=slowed_adapter,
-        rounds=rounds,
-        interleave=interleave,
-        selection=selection,
-        profile=profile,
+    """Base and head results (``rounds`` runs each, merged); head has the slowdown.
+
+    Real ``jwtbench run`` processes, exactly as ``jwtbench ab`` starts them:
+    in lockstep when ``interleave``, else all base runs and then all head runs.
+    """
+    runners = {"base": side_runner(None, 0.0), "head": side_runner(slowed_adapter, factor)}
+    with tempfile.TemporaryDirectory(prefix="jwtbench-calibrate-") as tmp:
+        loaded = measure_rounds(
+            runners, selection, rounds=rounds, interleave=interleave, folder=Path(tmp), echo=echo
+        )
+    base, head = (
+        Results(path=None, raw=merge_rounds(loaded[side], label=f"calibrate-{side}"))
+        for side in SIDES
     )
-    return measured["base"], measured["head"]
+    return base, head
 
 
 @dataclass
@@ -181,7 +104,7 @@ def trial(
     factor: float,
     rounds: int,
     interleave: bool,
-    selection: dict[str, Any],
+    selection: Selection,
     threshold: float,
     alpha: float,
 ) -> Trial:
@@ -206,13 +129,12 @@ def calibrate(
     trials: int = 10,
     rounds: int = DEFAULT_ROUNDS,
     slowed_adapter: str = "pyjwt",
-    selection: dict[str, Any] | None = None,
+    selection: Selection = DEFAULT_SELECTION,
     threshold: float = 0.10,
     alpha: float = 0.01,
     echo: Echo = print,
 ) -> list[Experiment]:
     """Run every (factor, interleave) experiment ``trials`` times; 0.0 = false alarms."""
-    chosen = selection or DEFAULT_SELECTION
     out = []
     for factor in factors:
         for interleave in (True, False):
@@ -228,7 +150,7 @@ def calibrate(
                         factor=factor,
                         rounds=rounds,
                         interleave=interleave,
-                        selection=chosen,
+                        selection=selection,
                         threshold=threshold,
                         alpha=alpha,
                     )

@@ -46,6 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         results_dir=Path(args.results_dir),
         output=Path(args.output) if args.output else None,
         passes=args.passes,
+        interop=not args.no_interop,
+        slowdown=_slowdown(args.inject_slowdown),
     )
     print(f"results: {outcome.path}")
     if not args.no_report:
@@ -55,6 +57,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     if outcome.interrupted:
         return 130
     return 1 if broken and args.strict else 0
+
+
+def _slowdown(value: str | None) -> tuple[str, float] | None:
+    """``ADAPTER=FACTOR`` of ``--inject-slowdown``, checked."""
+    if not value:
+        return None
+    name, _, factor = value.partition("=")
+    if name not in ADAPTERS:
+        raise UsageError(f"--inject-slowdown: unknown adapter {name!r}")
+    try:
+        amount = float(factor)
+    except ValueError:
+        raise UsageError(f"--inject-slowdown wants ADAPTER=FACTOR, got {value!r}") from None
+    if not amount >= 0:
+        raise UsageError(f"--inject-slowdown: FACTOR must be >= 0, got {factor!r}")
+    return name, amount
 
 
 def _write_report(results_path: Path) -> Path:
@@ -135,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="passes over the matrix, each timing every cell briefly (default: the "
         "profile's, 5); the spread between passes is what compare judges a change against",
+    )
+    run.add_argument("--no-interop", action="store_true", help="skip the producer x consumer grid")
+    run.add_argument(
+        "--inject-slowdown",
+        metavar="ADAPTER=FACTOR",
+        help="calibration only (jwtbench calibrate): make ADAPTER's sign/verify exactly "
+        "1+FACTOR times as slow; recorded in the results file",
     )
     run.add_argument("--label", help="name part of the results file (default: profile)")
     run.add_argument("--results-dir", default="results", help="default: ./results")

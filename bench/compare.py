@@ -46,6 +46,7 @@ from bench.stats import (
     IMPROVEMENT,
     MIN_RUNS,
     MODE_FEW_RUNS,
+    MODE_PAIRED,
     MODE_RUNS,
     NO_CHANGE,
     REGRESSION,
@@ -327,6 +328,46 @@ def split_runs(row: Row) -> list[tuple[float, ...]]:
     return runs
 
 
+def split_bursts(row: Row) -> list[tuple[str, list[tuple[float, ...]]]]:
+    """A lockstep row's bursts: ``[(pair id, [burst rounds, ...]), ...]`` per round.
+
+    Empty if the row was not timed in lockstep or its burst sizes do not add
+    up to its rounds (then it is compared run by run).
+    """
+    entries = row.extra_info.get("lockstep")
+    if not isinstance(entries, list):
+        return []
+    try:
+        rounds = [(str(pair), [int(n) for n in sizes]) for pair, sizes in entries]
+    except (TypeError, ValueError):
+        return []
+    if sum(sum(sizes) for _, sizes in rounds) != len(row.data) or any(
+        n < 1 for _, sizes in rounds for n in sizes
+    ):
+        return []
+    out, start = [], 0
+    for pair, sizes in rounds:
+        bursts = []
+        for size in sizes:
+            bursts.append(row.data[start : start + size])
+            start += size
+        out.append((pair, bursts))
+    return out
+
+
+def paired_rounds(
+    base: Sequence[tuple[str, list[tuple[float, ...]]]],
+    head: Sequence[tuple[str, list[tuple[float, ...]]]],
+) -> list[list[tuple[tuple[float, ...], tuple[float, ...]]]]:
+    """Burst pairs of the lockstep rounds both sides took part in (same pair id)."""
+    theirs = dict(head)
+    return [
+        list(zip(bursts, theirs[pair], strict=True))
+        for pair, bursts in base
+        if pair in theirs and len(theirs[pair]) == len(bursts)
+    ]
+
+
 @dataclass
 class _Side:
     """One side's results files (each one or more runs) indexed by cell key."""
@@ -335,12 +376,14 @@ class _Side:
     runs: dict[CellKey, list[tuple[float, ...]]]  # every run of every file
     status: dict[CellKey, tuple[str, str]]  # CellKey -> (status, reason)
     params: dict[CellKey, dict[str, str]]
+    bursts: dict[CellKey, list[tuple[str, list[tuple[float, ...]]]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, files: Sequence[Results]) -> _Side:
         """Pool ``files``: a cell failing in any file takes that status (first one seen)."""
         rows: dict[CellKey, Row] = {}
         runs: dict[CellKey, list[tuple[float, ...]]] = {}
+        bursts: dict[CellKey, list[tuple[str, list[tuple[float, ...]]]]] = {}
         status: dict[CellKey, tuple[str, str]] = {}
         params: dict[CellKey, dict[str, str]] = {}
         for results in files:
@@ -350,13 +393,14 @@ class _Side:
             for key, row in measured_rows(results).items():
                 rows.setdefault(key, row)
                 runs.setdefault(key, []).extend(split_runs(row))
+                bursts.setdefault(key, []).extend(split_bursts(row))
             for row in results.rows():
                 params.setdefault(cell_key(row.params), dict(row.params))
             for cell in results.cells:
                 key = cell_key(cell["params"])
                 params.setdefault(key, {str(k): str(v) for k, v in cell["params"].items()})
         rows = {key: row for key, row in rows.items() if status[key][0] == "ok"}
-        return cls(rows, runs, status, params)
+        return cls(rows, runs, status, params, bursts)
 
     def measured(self, key: CellKey) -> bool:
         return key in self.rows
@@ -398,7 +442,14 @@ def compare_results(
     )
     matched = [k for k in b.order() if b.measured(k) and h.measured(k)]
     pairs = {k: (b.runs[k], h.runs[k]) for k in matched}
-    verdicts = compare_many_runs(pairs, threshold=threshold, alpha=alpha, correction=correction)
+    lockstep = {k: paired_rounds(b.bursts.get(k, []), h.bursts.get(k, [])) for k in matched}
+    verdicts = compare_many_runs(
+        pairs,
+        threshold=threshold,
+        alpha=alpha,
+        correction=correction,
+        paired={k: rounds for k, rounds in lockstep.items() if rounds},
+    )
     cmp.cells = [CellResult(k, b.params[k], verdicts[k]) for k in matched]
 
     for key in matched:
@@ -508,6 +559,10 @@ def pooling_warnings(side: str, files: Sequence[Results]) -> list[str]:
 
 
 _RUN_TEST = "Welch t-test on log per-run medians, CI by two-level bootstrap (runs, then rounds)"
+_PAIRED_TEST = (
+    "Wilcoxon signed-rank on lockstep burst-pair ratios, CI by two-level bootstrap "
+    "(rounds, then pairs)"
+)
 _SINGLE_RULE = "Mann-Whitney on the rounds, CI must clear 1 + threshold"
 
 
@@ -517,14 +572,21 @@ def method_line(cmp: Comparison) -> str:
     runs = f"runs per cell: base {cmp.runs('base')}, head {cmp.runs('head')}"
     if not modes:
         return runs
-    if set(modes) == {MODE_RUNS}:
-        return f"{runs}; run-level test ({_RUN_TEST})"
-    if set(modes) == {MODE_FEW_RUNS}:
-        return f"{runs}; single-run rule ({_SINGLE_RULE})"
-    return (
-        f"{runs}; {_plural(modes.get(MODE_RUNS, 0), 'cell')} run-level ({_RUN_TEST}), "
-        f"{modes.get(MODE_FEW_RUNS, 0)} single-run ({_SINGLE_RULE})"
-    )
+    names = {
+        MODE_PAIRED: ("paired", _PAIRED_TEST),
+        MODE_RUNS: ("run-level", _RUN_TEST),
+        MODE_FEW_RUNS: ("single-run", _SINGLE_RULE),
+    }
+    if len(modes) == 1:
+        [mode] = modes
+        name, test = names.get(mode, (mode, ""))
+        return f"{runs}; {name} {'rule' if mode == MODE_FEW_RUNS else 'test'} ({test})"
+    parts = [
+        f"{_plural(modes[mode], 'cell')} {names[mode][0]} ({names[mode][1]})"
+        for mode in names
+        if mode in modes
+    ]
+    return f"{runs}; " + ", ".join(parts)
 
 
 def method_notes(cmp: Comparison) -> list[str]:

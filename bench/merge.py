@@ -52,20 +52,29 @@ def merge_benchmarks(runs: Sequence[Sequence[Mapping[str, Any]]]) -> list[dict[s
     benches: dict[Any, dict[str, Any]] = {}
     data: dict[Any, list[float]] = {}
     sizes: dict[Any, list[int]] = {}
+    bursts: dict[Any, list[Any] | None] = {}  # lockstep bursts, None once a run has none
     for entries in runs:
         for bench_ in entries:
             key = cell_key(bench_["params"])
             if key not in benches:
                 benches[key] = json.loads(json.dumps(bench_))
-                data[key], sizes[key] = [], []
+                data[key], sizes[key], bursts[key] = [], [], []
             data[key] += [float(v) for v in bench_["stats"].get("data", [])]
             sizes[key] += run_sizes(bench_)
+            lockstep = bench_.get("extra_info", {}).get("lockstep")
+            known = bursts[key]
+            bursts[key] = known + list(lockstep) if known is not None and lockstep else None
     merged = []
     for key, bench_ in benches.items():
         iterations = int(bench_["stats"].get("iterations", 1))
         if data[key]:
             bench_["stats"] = stats_from_rounds(data[key], iterations)
-        bench_.setdefault("extra_info", {})["merged_runs"] = sizes[key]
+        extra = bench_.setdefault("extra_info", {})
+        extra["merged_runs"] = sizes[key]
+        if bursts[key]:
+            extra["lockstep"] = bursts[key]
+        else:
+            extra.pop("lockstep", None)
         merged.append(bench_)
     return merged
 

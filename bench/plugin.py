@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bench import lockstep
 from bench.matrix import PROFILES, Cell, build_matrix, skip_reason
 
 #: The test arguments of each family's suite: exactly the results ``params``.
@@ -69,3 +70,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     argnames = FAMILY_ARGS[family]
     cells = [cell for cell in matrix(metafunc.config) if cell.family == family]
     metafunc.parametrize(argnames, [as_param(cell, argnames) for cell in cells])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under a lockstep coordinator: announce the cells to be timed, wait for the baton."""
+    baton = lockstep.baton()
+    if baton is not None:
+        cells = [
+            item.callspec.id
+            for item in session.items
+            if hasattr(item, "callspec") and item.get_closest_marker("skip") is None
+        ]
+        baton.hello(cells)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under a lockstep coordinator: nothing more to time."""
+    baton = lockstep.baton()
+    if baton is not None:
+        baton.done()

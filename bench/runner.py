@@ -10,6 +10,7 @@ every cell measured so far (the file is marked ``interrupted``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -20,8 +21,9 @@ from typing import Any
 
 import pytest
 
-from bench import benchmarks
+from bench import benchmarks, lockstep
 from bench.cells import GateFailure, reusing_prepared
+from bench.inject import slowdown as slowdown_of
 from bench.interop import grids_for
 from bench.matrix import PROFILES, Cell, adapter_or_reason, build_matrix
 from bench.merge import merge_benchmarks
@@ -153,6 +155,8 @@ def run(
     echo: Callable[[str], None] = print,
     extra_pytest_args: Sequence[str] = (),
     passes: int | None = None,
+    interop: bool = True,
+    slowdown: tuple[str, float] | None = None,
 ) -> RunOutcome:
     """Measure the selected matrix in ``passes`` passes and write one results file.
 
@@ -164,9 +168,15 @@ def run(
     code differ by up to 1.5x per cell while their rounds agree within a few
     percent. Passes spread a cell's rounds over the whole run, so its median
     is robust and the spread between its passes shows how much to trust it.
+
+    Under a lockstep coordinator (``bench.lockstep``, as ``jwtbench ab`` runs
+    it) there is one pass: its bursts, paired with the other side's, replace
+    the passes. ``slowdown`` (adapter, factor) is ``jwtbench calibrate``'s
+    injected slowdown, recorded in the file.
     """
     profile = PROFILES[profile_name]
-    passes = profile.passes if passes is None else passes
+    baton = lockstep.baton()
+    passes = 1 if baton is not None else profile.passes if passes is None else passes
     if passes < 1:
         raise ValueError(f"passes must be at least 1, got {passes}")
     selection = {
@@ -194,7 +204,8 @@ def run(
     recorder = Recorder(total=len(cells), echo=echo, passes=passes)
     started_iso, started = now_iso(), time.perf_counter()
     measured: list[dict[str, Any]] = []  # pytest-benchmark JSON of each pass
-    with reusing_prepared():  # gate each cell once, in its first pass
+    slowed = slowdown_of(*slowdown) if slowdown else contextlib.nullcontext()
+    with slowed, reusing_prepared():  # gate each cell once, in its first pass
         for index in range(passes):
             recorder.start_pass(index)
             pytest_json = path.with_name(f".{path.stem}.pass{index + 1}.pytest.json")
@@ -218,7 +229,7 @@ def run(
     data: dict[str, Any] = {"benchmarks": []}
     if measured:
         data = {**measured[0], "benchmarks": merge_benchmarks([m["benchmarks"] for m in measured])}
-    interop = [] if recorder.interrupted else _interop(cells, echo)
+    grid = _interop(cells, echo) if interop and not recorder.interrupted else []
     _round_raw_data(data)
     data["jwtbench"] = {
         "schema_version": SCHEMA_VERSION,
@@ -232,7 +243,13 @@ def run(
         "interrupted": recorder.interrupted,
         "adapters": _adapters_info(cells),
         "cells": _cell_list(cells, recorder),
-        "interop": interop,
+        "interop": grid,
+        **({"lockstep": {"pair": baton.pair, "side": baton.side}} if baton else {}),
+        **(
+            {"injected_slowdown": {"adapter": slowdown[0], "factor": slowdown[1]}}
+            if slowdown
+            else {}
+        ),
         "provenance": provenance(),
     }
     write_atomic(path, data)

@@ -133,9 +133,11 @@ from scipy import stats as sps  # type: ignore[import-untyped]
 __all__ = [
     "CORRECTIONS",
     "IMPROVEMENT",
+    "MIN_PAIRS",
     "MIN_RUNS",
     "MODES",
     "MODE_FEW_RUNS",
+    "MODE_PAIRED",
     "MODE_ROUNDS",
     "MODE_RUNS",
     "NO_CHANGE",
@@ -146,6 +148,7 @@ __all__ = [
     "adjust_pvalues",
     "compare_many",
     "compare_many_runs",
+    "compare_paired",
     "compare_runs",
     "compare_samples",
     "summarize",
@@ -170,7 +173,13 @@ MODE_ROUNDS = "rounds"
 MODE_RUNS = "runs"
 #: too few runs on a side for that (one run, typically): pooled rounds, stricter rule.
 MODE_FEW_RUNS = "few runs"
-MODES = (MODE_RUNS, MODE_FEW_RUNS, MODE_ROUNDS)
+#: base and head timed in lockstep bursts, compared burst pair by pair (:func:`compare_paired`).
+MODE_PAIRED = "paired"
+MODES = (MODE_PAIRED, MODE_RUNS, MODE_FEW_RUNS, MODE_ROUNDS)
+#: Burst pairs needed for a paired verdict.
+MIN_PAIRS = 6
+#: One lockstep round of a cell: (base burst, head burst) pairs, in order.
+PairedRound = Sequence[tuple[Sequence[float], Sequence[float]]]
 #: Runs needed on *each* side for the run-level test (:func:`compare_runs`).
 MIN_RUNS = 2
 
@@ -336,20 +345,25 @@ def compare_many_runs(
     seed: int = 0,
     min_rounds: int = 5,
     min_runs: int = MIN_RUNS,
+    paired: Mapping[K, Sequence[PairedRound]] | None = None,
 ) -> dict[K, CellComparison]:
     """:func:`compare_runs` for many cells ``{key: (base_runs, head_runs)}``.
 
     As :func:`compare_many`: the raw p-values of every cell with enough rounds
     (Welch for cells with enough runs, Mann-Whitney for the others; each is a
     valid p-value for its cell) are adjusted together with ``correction``, and
-    each verdict uses the adjusted value.
+    each verdict uses the adjusted value. Cells in ``paired`` (lockstep
+    bursts, see :func:`compare_paired`) are judged pair by pair instead.
     """
     _check_params(threshold, alpha, n_boot, min_rounds)
     _check_min_runs(min_runs)
     if correction not in CORRECTIONS:
         raise ValueError(f"unknown correction {correction!r}; expected one of {CORRECTIONS}")
+    paired = paired or {}
     measured = {
-        key: _measure_runs(
+        key: _measure_paired(paired[key], alpha=alpha, n_boot=n_boot, seed=seed)
+        if key in paired
+        else _measure_runs(
             base,
             head,
             alpha=alpha,
@@ -361,6 +375,32 @@ def compare_many_runs(
         for key, (base, head) in pairs.items()
     }
     return _adjust_and_decide(measured, threshold=threshold, alpha=alpha, correction=correction)
+
+
+def compare_paired(
+    rounds: Sequence[PairedRound],
+    *,
+    threshold: float = 0.10,
+    alpha: float = 0.01,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> CellComparison:
+    """Compare one cell timed in lockstep: per round, (base burst, head burst) pairs.
+
+    Each pair's ratio (head burst median / base burst median) was measured
+    within milliseconds, on the same CPU, at the same machine speed
+    (``bench.lockstep``). The point estimate is the median ratio; the p-value
+    a Wilcoxon signed-rank test on the log ratios (two-sided, robust to the
+    occasional burst that a context switch spoiled); the CI a two-level
+    bootstrap (rounds, then pairs) of the median ratio, so a round whose two
+    processes differed as a whole widens it. The verdict rule is the
+    run-level one (``ratio > 1 + t``, ``p < alpha``, ``ci_low > 1 + t/2``);
+    the margin also absorbs a small fixed difference between two processes
+    running the same code.
+    """
+    _check_params(threshold, alpha, n_boot, 2)
+    partial = _measure_paired(rounds, alpha=alpha, n_boot=n_boot, seed=seed)
+    return _decide(partial, partial.p_value, threshold=threshold, alpha=alpha)
 
 
 # -- internals ---------------------------------------------------------------
@@ -435,6 +475,44 @@ def _measure_runs(
     boot = head_boot / _bootstrap_run_medians(b_runs, n_boot, rng)
     ci_low, ci_high = (float(v) for v in np.quantile(boot, [alpha / 2, 1 - alpha / 2]))
     return _cell(b_med, h_med, ratio, ci_low, ci_high, p_value, counts, NO_CHANGE, mode)
+
+
+def _measure_paired(
+    rounds: Sequence[PairedRound], *, alpha: float, n_boot: int, seed: int
+) -> CellComparison:
+    """Median pair ratio, Wilcoxon signed-rank p-value and the two-level bootstrap CI."""
+    ratio_runs: list[FloatArray] = []
+    b_parts: list[FloatArray] = []
+    h_parts: list[FloatArray] = []
+    for index, round_ in enumerate(rounds):
+        ratios = []
+        for base, head in round_:
+            b = _as_timings(base, f"base burst of round {index + 1}")
+            h = _as_timings(head, f"head burst of round {index + 1}")
+            if b.size and h.size:
+                ratios.append(float(np.median(h) / np.median(b)))
+                b_parts.append(b)
+                h_parts.append(h)
+        if ratios:
+            ratio_runs.append(np.array(ratios))
+    b_all = np.concatenate(b_parts) if b_parts else np.empty(0)
+    h_all = np.concatenate(h_parts) if h_parts else np.empty(0)
+    b_med = float(np.median(b_all)) if b_all.size else math.nan
+    h_med = float(np.median(h_all)) if h_all.size else math.nan
+    counts = (b_all.size, h_all.size, len(ratio_runs), len(ratio_runs))
+    ratios_all = np.concatenate(ratio_runs) if ratio_runs else np.empty(0)
+    if ratios_all.size < MIN_PAIRS:
+        nan = math.nan
+        ratio = h_med / b_med if b_all.size else nan
+        return _cell(b_med, h_med, ratio, nan, nan, nan, counts, TOO_FEW, MODE_PAIRED)
+    logs = np.log(ratios_all)
+    p_value = 1.0 if not np.any(logs) else float(sps.wilcoxon(logs).pvalue)
+    if math.isnan(p_value):
+        p_value = 1.0
+    boot = _bootstrap_run_medians(ratio_runs, n_boot, np.random.default_rng(seed))
+    ci_low, ci_high = (float(v) for v in np.quantile(boot, [alpha / 2, 1 - alpha / 2]))
+    ratio = float(np.median(ratios_all))
+    return _cell(b_med, h_med, ratio, ci_low, ci_high, p_value, counts, NO_CHANGE, MODE_PAIRED)
 
 
 def _cell(

@@ -12,7 +12,8 @@ import pytest
 
 from adapters import ADAPTERS
 from adapters.pyjwt import PyJWTAdapter
-from bench import cli
+from bench import cli, lockstep
+from bench.ab import Selection
 from bench.calibrate import measure_pair
 from bench.compare import (
     Comparison,
@@ -29,7 +30,7 @@ from bench.compare import (
 from bench.matrix import PROFILES
 from bench.merge import merge_rounds, stats_from_rounds
 from bench.results import Results, load_results, write_atomic
-from bench.stats import MODE_FEW_RUNS, MODE_RUNS, NO_CHANGE, REGRESSION
+from bench.stats import MODE_FEW_RUNS, MODE_PAIRED, NO_CHANGE, REGRESSION
 
 DATA = Path(__file__).parent / "data" / "compare"
 BASE = DATA / "base.json"
@@ -346,7 +347,7 @@ def test_mixed_modes_are_counted_in_the_method_line() -> None:
     cmp = compare_results(Results(None, raw), head)
     line = method_line(cmp)
     assert line.startswith("runs per cell: base 1-3, head 3; 15 cells run-level")
-    assert "1 single-run" in line
+    assert "1 cell single-run" in line
     [note] = cmp.notes
     assert note.startswith("a single run on a side (1 cell)")
 
@@ -397,36 +398,28 @@ def test_a_cell_failing_in_any_pooled_file_is_a_status_change() -> None:
 
 #: Four cells: pyjwt (slowed on the head side) and the floor (never slowed, so
 #: its two cells are a same-code comparison measured alongside).
-SELECTION: dict[str, Any] = {
-    "adapters": ["pyjwt", "floor"],
-    "algs": ["HS256"],
-    "ops": ["sign", "verify"],
-    "key_modes": ["prepared"],
-}
+SELECTION = Selection(adapters="pyjwt,floor", algs="HS256", ops="sign,verify", key_modes="prepared")
 SLOWED = [jws("pyjwt", "HS256", op, "prepared") for op in ("sign", "verify")]
 SAME = [jws("floor", "HS256", op, "prepared") for op in ("sign", "verify")]
-#: Runs per side, and the injected slowdown (1 + SLOW_FACTOR = 4x).
+#: Lockstep rounds, and the injected slowdown (1 + SLOW_FACTOR = 4x).
 #:
-#: A quick run times each cell in 5 short passes spread over the run (this
-#: VM's speed flips between two levels ~1.8x apart from one second to the
-#: next), and every pass is a run of its own for the statistics: base and head
-#: are measured interleaved (ABBA, bench.calibrate.measure_pair) and compared
-#: pass by pass (Welch t-test on per-pass medians, bench.stats).
+#: measure_pair(interleave=True) runs base and head exactly as `jwtbench ab`
+#: does: two `jwtbench run` processes pinned to one CPU, taking turns every
+#: ~5 ms burst (bench.lockstep), compared burst pair by pair (bench.stats,
+#: mode "paired"). Measured here with `jwtbench calibrate` (see the README),
+#: identical code flagged no cell and 1.2x was caught in every trial, so 4x
+#: leaves a wide margin: this fails only if a floor cell is flagged, i.e.
+#: together with the same-code test.
 #:
-#: Measured on this VM (bench.calibrate, 3 runs a side, 15 passes): identical
-#: code flagged no cell, and 2x slowdowns were flagged in every trial (see the
-#: README's "How far to trust a compare"); 4x leaves a wide margin, so this
-#: fails only when a floor cell is flagged, i.e. with the same-code test.
-#:
-#: 6 quick runs of four cells: ~25-30 s here.
-ROUNDS = 3
+#: Two rounds of four cells: ~20 s here.
+ROUNDS = 2
 SLOW_FACTOR = 3.0
 QUICK = PROFILES["quick"]
 
 
 @pytest.fixture(scope="module")
 def real() -> Comparison:
-    """Base against pyjwt 4x slower: 3 interleaved runs a side, merged and compared."""
+    """Base against pyjwt 4x slower: 2 lockstep rounds, merged and compared."""
     base, head = measure_pair(
         slowed_adapter="pyjwt",
         factor=SLOW_FACTOR,
@@ -443,13 +436,12 @@ def test_real_runs_of_the_same_code_do_not_regress(real: Comparison) -> None:
         cell_label(p) for p in [*SLOWED, *SAME]
     )
     for cell in real.cells:
-        runs = ROUNDS * QUICK.passes
         assert (cell.stats.mode, cell.stats.base_runs, cell.stats.head_runs) == (
-            MODE_RUNS,
-            runs,
-            runs,
+            MODE_PAIRED,
+            ROUNDS,
+            ROUNDS,
         )
-        assert cell.stats.base_rounds >= QUICK.min_rounds * runs
+        assert cell.stats.base_rounds >= lockstep.BURSTS * ROUNDS
     assert real.warnings == [] and real.token_changes == [] and real.status_changes == []
     assert real.notes == []
     same = [c for c in real.cells if c.params in SAME]

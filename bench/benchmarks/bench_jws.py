@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from bench.cells import prepare
+from bench.lockstep import time_work
 from bench.matrix import Cell
 
 
 def test_jws(benchmark: Any, adapter: str, alg: str, op: str, key_mode: str, payload: str) -> None:
-    work = prepare(Cell(adapter, alg, op, key_mode, payload))
+    cell = Cell(adapter, alg, op, key_mode, payload)
+    work = prepare(cell)
     benchmark.extra_info.update(work.extra_info)
-    result = benchmark(work.func, *work.args)
+    result = time_work(benchmark, work.func, work.args, cell.id)
     work.check(result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.cells import prepare
+from bench.lockstep import time_work
 from bench.matrix import Cell
 
 
@@ -22,7 +23,8 @@ def test_nested(
     key_mode: str,
     payload: str,
 ) -> None:
-    work = prepare(Cell(adapter, alg, op, key_mode, payload, enc=enc, sig_alg=sig_alg))
+    cell = Cell(adapter, alg, op, key_mode, payload, enc=enc, sig_alg=sig_alg)
+    work = prepare(cell)
     benchmark.extra_info.update(work.extra_info)
-    result = benchmark(work.func, *work.args)
+    result = time_work(benchmark, work.func, work.args, cell.id)
     work.check(result)
