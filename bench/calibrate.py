@@ -132,12 +132,16 @@ def calibrate(
     selection: Selection = DEFAULT_SELECTION,
     threshold: float = 0.10,
     alpha: float = 0.01,
+    modes: Sequence[bool] = (True, False),
     echo: Echo = print,
 ) -> list[Experiment]:
-    """Run every (factor, interleave) experiment ``trials`` times; 0.0 = false alarms."""
+    """Run every (factor, mode) experiment ``trials`` times; 0.0 = false alarms.
+
+    ``modes``: ``True`` for lockstep (interleaved), ``False`` for sequential runs.
+    """
     out = []
     for factor in factors:
-        for interleave in (True, False):
+        for interleave in modes:
             exp = Experiment(
                 f"{factor:.0%} {'interleaved' if interleave else 'sequential'}",
                 factor,
@@ -180,6 +184,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         slowed_adapter=args.slowed_adapter,
         threshold=args.threshold,
         alpha=args.alpha,
+        modes={"both": (True, False), "interleaved": (True,), "sequential": (False,)}[args.mode],
     )
     print()
     for exp in experiments:
@@ -201,6 +206,12 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help=f"runs per side per trial (default {DEFAULT_ROUNDS}, as jwtbench ab)",
     )
     parser.add_argument("--slowed-adapter", default="pyjwt")
+    parser.add_argument(
+        "--mode",
+        choices=("both", "interleaved", "sequential"),
+        default="both",
+        help="lockstep (interleaved, as jwtbench ab runs), sequential runs, or both",
+    )
     parser.add_argument("--threshold", type=float, default=0.10)
     parser.add_argument("--alpha", type=float, default=0.01)
     parser.set_defaults(func=cmd_calibrate)
