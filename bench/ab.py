@@ -1,9 +1,9 @@
-"""Dependency A/B in one job: the same matrix under two requirement sets, interleaved.
+"""Dependency A/B in one job: the same matrix under two requirement sets, in lockstep.
 
 A committed baseline from another machine (or from last week on a shared CI
 runner) is only indicative: absolute times drift 10-25% between machines and
-jobs. ``jwtbench ab`` measures both sides *on the same machine, in the same
-job*, so the only difference left is the dependencies:
+jobs. ``jwtbench ab`` measures both sides *on the same machine, at the same
+moments*, so the only difference left is the dependencies:
 
 1. each side's requirement set (``"pyjwt==2.10.1 cryptography==44.0.0"``) gets
    its own virtualenv holding this jwtbench project (editable, so both sides
@@ -11,28 +11,28 @@ job*, so the only difference left is the dependencies:
    win). Envs are cached under ``--env-dir`` by a key of the Python version,
    the sorted requirements, the project path and its ``pyproject.toml``; an env
    counts only once its marker file, written last, is there;
-2. rounds are interleaved ABBA... (base, head, head, base, ...): slow drift of
-   the machine (thermal, a neighbour's job) hits both sides alike;
-3. each side's per-round files are merged by concatenating every cell's raw
-   rounds, saved as ``results/<machine-id>/<ts>_ab-base.json`` and
-   ``_ab-head.json`` (valid pytest-benchmark + jwtbench files, with the exact
-   installed versions of each env in ``jwtbench.ab``), and compared as by
-   ``jwtbench compare``. ``extra_info.merged_runs`` keeps each round's share of
-   the raw rounds, so the comparison is run-aware: a cell is judged by how its
-   per-run medians differ between the sides against how much they disagree
-   within a side (``bench.stats.compare_runs``), not by its rounds as if they
-   were independent.
+2. each round starts the base and the head ``jwtbench run`` together and runs
+   them in lockstep (``bench.lockstep``): pinned to one CPU, they take turns
+   every ~5 ms burst, so each base burst has a head burst measured at the same
+   machine speed next to it. ``--no-interleave`` runs all base rounds, then
+   all head rounds (ordinary runs with their passes) instead;
+3. each side's rounds are merged by concatenating every cell's raw rounds,
+   saved as ``results/<machine-id>/<ts>_ab-base.json`` and ``_ab-head.json``
+   (valid pytest-benchmark + jwtbench files, with the exact installed
+   versions of each env in ``jwtbench.ab``), and compared as by ``jwtbench
+   compare``: burst pair by burst pair for lockstep rounds
+   (``bench.stats.compare_paired``), run by run otherwise.
 
-How many rounds: a run-level verdict needs at least two runs per side, but
-with two the t-test has ~2 degrees of freedom and flags only runs that agree
-within a few percent. The default, ``DEFAULT_ROUNDS`` = 6, is what it takes on
-a drifting VM: simulated (table in ``bench.stats``), identical sides are
-flagged in well under 1% of cells, a 1.5x slowdown is caught ~75% of the time
-under lognormal run-to-run drift of sigma 0.15 and a 2x one ~100% (~84% on a
-machine flipping between two speeds 1.5-2x apart); with 3 rounds those become
-~20% and ~58% (~8%). Each round is a full run of the selection, so 6 rounds
-of the whole quick matrix take ~30 minutes; select adapters or algorithms to
-keep an A/B short rather than cutting rounds.
+Why lockstep and not ABBA over whole runs: this VM's speed flips between two
+levels ~1.8x apart within a second, so two runs seconds apart are independent
+draws and alternating them cancels nothing. Measured with ``jwtbench
+calibrate`` (figures in the README): in lockstep, identical code is not
+flagged and slowdowns of 15-20% are caught in every trial, where sequential
+runs need about 2x.
+
+How many rounds: one lockstep round gives :data:`bench.lockstep.BURSTS` pairs
+per cell; ``DEFAULT_ROUNDS`` = 3 gives 60, and the bootstrap over rounds
+sees whether the two processes of a round differed as a whole.
 """
 
 from __future__ import annotations
@@ -77,8 +77,7 @@ from bench.merge import merge_rounds
 from bench.results import Results, load_results, now_iso, run_path, write_atomic
 
 SIDES = ("base", "head")
-#: Runs per side by default: enough for the run-level test to see a 2x change
-#: through a drifting VM (see the module docstring).
+#: Rounds by default (lockstep pairs of runs; see the module docstring).
 DEFAULT_ROUNDS = 3
 #: Written last into a built env: its presence means the env is complete.
 MARKER = ".jwtbench-env.json"
@@ -728,14 +727,14 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     parser = verbs.add_parser(
         "ab",
-        help="A/B two dependency sets in one job (isolated envs, interleaved rounds)",
+        help="A/B two dependency sets in one job (isolated envs, lockstep rounds)",
         description=(
             "Measure the same selection under two requirement sets, each in its own "
-            "cached virtualenv, interleaving rounds ABBA so slow machine drift hits both "
-            "sides alike, then compare run by run as 'jwtbench compare' does with several "
-            "runs per side (each round is one run: the verdict weighs the difference "
-            "against how much a side's runs disagree). Requirement sets are space- or "
-            'comma-separated pip specs, e.g. "pyjwt==2.10.1 cryptography==44.0.0".'
+            "cached virtualenv. Each round runs both sides at once in lockstep: pinned to "
+            "one CPU, they take turns every ~5 ms burst, so each base burst has a head "
+            "burst timed at the same machine speed, and the comparison is burst pair by "
+            "burst pair. Requirement sets are space- or comma-separated pip specs, e.g. "
+            '"pyjwt==2.10.1 cryptography==44.0.0".'
         ),
     )
     parser.add_argument("--base", required=True, metavar="REQS", help="the reference set")
@@ -744,8 +743,8 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--rounds",
         type=int,
         default=DEFAULT_ROUNDS,
-        help=f"runs per side (default {DEFAULT_ROUNDS}; at least 2 for a run-level verdict, "
-        "1 gives the single-run rule)",
+        help=f"rounds (default {DEFAULT_ROUNDS}): each runs base and head once, in lockstep "
+        "(with --no-interleave: one ordinary run per side)",
     )
     parser.add_argument("--quick", action="store_true", help="the quick profile (the default)")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
@@ -758,7 +757,8 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     parser.add_argument(
         "--no-interleave",
         action="store_true",
-        help="all base rounds, then all head rounds (to see what interleaving buys)",
+        help="no lockstep: all base runs, then all head runs, compared run by run "
+        "(to see what lockstep buys)",
     )
     parser.add_argument(
         "--env-dir",

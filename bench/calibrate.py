@@ -1,21 +1,21 @@
 """How far can ``jwtbench compare`` be trusted on this machine?
 
-Two experiments, both in-process with real runs (nothing simulated):
+Real ``jwtbench run`` processes of this environment, started exactly as
+``jwtbench ab`` starts them (nothing simulated):
 
-- ``false_alarms``: pairs of identical runs (same code, same machine) are
-  compared; every flagged cell is a false alarm.
-- ``sensitivity``: one adapter is made exactly ``s`` slower (each call is
-  timed and followed by a busy-wait of ``s`` times its own duration), and we
-  count in how many trials each slowed cell is flagged -- with base and head
-  runs interleaved (ABBA, as ``jwtbench ab`` does) or one after the other.
-  Cells of the other adapters are not slowed: any flag there is a false alarm.
+- identical code on both sides (factor 0): every flagged cell is a false
+  alarm;
+- the head side's runs get ``--inject-slowdown ADAPTER=FACTOR``
+  (``bench.inject``: each call of that adapter is followed by a busy wait of
+  ``FACTOR`` times its own duration, so it is exactly ``1 + FACTOR`` times as
+  slow whatever the machine does), and we count in how many trials every
+  slowed cell is flagged. The other adapters' cells are not slowed: any flag
+  there is a false alarm.
 
-Each side's runs are merged with ``bench.ab.merge_rounds``, which records
-``extra_info.merged_runs``, so ``compare_results`` judges them exactly as it
-judges a ``jwtbench ab`` result: run-level (Welch t-test on per-run medians)
-with two or more runs per side, the stricter single-run rule with one. The
-default ``--rounds`` is ab's default, so the numbers describe ``jwtbench ab``
-as usually run.
+Both modes of ``jwtbench ab``: lockstep rounds (``--mode interleaved``, the
+default of ``ab``) and ordinary runs one side after the other (``--mode
+sequential``, as ``ab --no-interleave``). The default ``--rounds`` is ab's,
+so the numbers describe ``jwtbench ab`` as usually run.
 """
 
 from __future__ import annotations

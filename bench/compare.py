@@ -14,18 +14,25 @@ across all cells), and also reports what a timing table would hide:
   CPUs (absolute times do not carry over), and the dependency versions that
   differ (the usual reason for a change).
 
-Runs. Rounds of one run share that run's machine state (a shared VM's speed
-swings by tens of percent between seconds), so they are not independent
-samples of the code's speed. Each side is therefore a list of *runs*: every
-results file is one run, except a merged file (``jwtbench ab``,
-``bench.ab.merge_rounds``) whose ``extra_info.merged_runs`` says how many raw
-rounds each of its runs contributed to ``stats.data``; ``split_runs`` cuts them
-apart again. A side may also be several files (``--base-extra``/``--head-extra``
-on the command line): their runs are pooled. With at least
-``bench.stats.MIN_RUNS`` runs on both sides a cell is judged by its run-to-run
-spread (``bench.stats.compare_runs``, mode ``runs``); with a single run on a
-side it gets the stricter single-run rule, and the output says that such a
-verdict cannot tell machine drift from a code change.
+Runs. Rounds timed in one go share the machine's state of that moment (a
+shared VM's speed swings by tens of percent between seconds), so they are not
+independent samples of the code's speed. Each side is therefore a list of
+*runs*: a results file records them in ``extra_info.merged_runs`` (how many
+raw rounds each contributed to ``stats.data``): every pass of a ``jwtbench
+run`` is one, and so is every round merged by ``jwtbench ab`` (``bench.merge``);
+a file without it is one run. ``split_runs`` cuts them apart again. A side may
+also be several files (``--base-extra``/``--head-extra`` on the command line):
+their runs are pooled. With at least ``bench.stats.MIN_RUNS`` runs on both
+sides a cell is judged by its run-to-run spread (``bench.stats.compare_runs``,
+mode ``runs``); with a single run on a side it gets the stricter single-run
+rule, and the output says that such a verdict cannot tell machine drift from
+a code change.
+
+Lockstep pairs. Cells timed by ``jwtbench ab`` in lockstep (``bench.lockstep``)
+record their bursts in ``extra_info.lockstep``; base and head bursts of the
+same round (pair id) were timed milliseconds apart on one CPU, so such a cell
+is judged burst pair by burst pair (``bench.stats.compare_paired``, mode
+``paired``), which cancels the machine's drift instead of measuring it.
 
 ``render_terminal`` and ``render_markdown`` are pure; the ``compare`` verb
 (``add_parser``) prints one, optionally writes the other, and exits 1 on a

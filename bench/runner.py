@@ -199,7 +199,6 @@ def run(
     for name, values in selection.items():
         if values:
             args.append(f"--jwtbench-{name.replace('_', '-')}={','.join(values)}")
-    args += list(extra_pytest_args)
 
     recorder = Recorder(total=len(cells), echo=echo, passes=passes)
     started_iso, started = now_iso(), time.perf_counter()
@@ -210,6 +209,7 @@ def run(
             recorder.start_pass(index)
             pytest_json = path.with_name(f".{path.stem}.pass{index + 1}.pytest.json")
             pass_args = [*args, *profile.pytest_options(warm_up=index == 0)]
+            pass_args += extra_pytest_args  # after the profile's: they override it
             pass_args.append(f"--benchmark-json={pytest_json}")
             try:
                 exit_code = int(pytest.main(pass_args, plugins=[recorder]))

@@ -71,6 +71,7 @@ def harness_median(seconds: float = 1.0) -> float:
             key_modes=["prepared"],
             results_dir=Path(tmp),
             echo=lambda line: None,
+            passes=1,  # one block of rounds, like the timeit block it is compared with
             extra_pytest_args=[f"--benchmark-max-time={seconds}", "--benchmark-min-time=0.005"],
         )
         (row,) = load_results(outcome.path).rows()

@@ -113,6 +113,31 @@ looks certain. With even odds that happens in ``2 * 2**(-2 * runs)`` of cells
 (1/8 with 2 runs, 1/2048 with 6); more runs is the only cure. Hence
 ``jwtbench ab`` runs 6 rounds per side by default.
 
+Since then, measured rather than simulated: a ``jwtbench run`` times every
+cell in 5 passes (each pass is a run for the rules above), so even one results
+file per side has a run-level verdict. 10 pairs of identical quick runs flag
+no cell (the closing figures are in the README), but a single file per side
+only sees changes about as large as the machine's own flips (~2x).
+
+Lockstep pairs (:func:`compare_paired`, mode :data:`MODE_PAIRED`)
+-----------------------------------------------------------------
+
+What cancels the machine is measuring both sides at the same moment:
+``jwtbench ab`` runs base and head in lockstep (``bench.lockstep``), bursts of
+~5 ms alternating on one CPU. Each (base burst, head burst) pair ran at the
+same machine speed, so its ratio carries the change and little of the
+machine: pinned to one CPU, 80% of paired ratios of identical code fell
+within 0.98-1.03 while whole runs differed by up to 1.8x. The point estimate
+is the median pair ratio, the p-value a Wilcoxon signed-rank test on log
+ratios (pairs are the unit: the machine's state is shared within a pair, not
+between pairs), the CI a two-level bootstrap (lockstep rounds, then pairs) so
+that a round whose two processes differed as a whole widens it; the verdict
+rule is the run-level one above. Each pair being one ~5 ms slice of time,
+the Wilcoxon test treats adjacent pairs as independent although the machine
+state correlates over ~0.5 s; the threshold and the ``1 + t/2`` margin are
+what keeps that from causing false alarms, as measured by ``jwtbench
+calibrate``.
+
 Everything is deterministic: the bootstrap uses ``numpy.random.default_rng``
 seeded with ``seed`` (the same seed for every cell, so a cell's interval does
 not depend on which other cells are compared).

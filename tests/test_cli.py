@@ -63,6 +63,10 @@ def test_list_shows_capabilities(capsys: pytest.CaptureFixture[str]) -> None:
         (["run", "--algs", "HS257"], "unknown algorithm HS257"),
         (["run", "--adapters", "nosuchlib"], "unknown adapter nosuchlib"),
         (["report", "missing.json"], "missing.json: no such results file"),
+        (["run", "--passes", "0"], "--passes must be at least 1"),
+        (["run", "--inject-slowdown", "nosuchlib=0.5"], "unknown adapter 'nosuchlib'"),
+        (["run", "--inject-slowdown", "pyjwt"], "wants ADAPTER=FACTOR"),
+        (["run", "--inject-slowdown", "pyjwt=-1"], "FACTOR must be >= 0"),
     ],
 )
 def test_user_errors_are_one_line_exit_2(
