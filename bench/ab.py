@@ -26,9 +26,9 @@ moments*, so the only difference left is the dependencies:
 Why lockstep and not ABBA over whole runs: this VM's speed flips between two
 levels ~1.8x apart within a second, so two runs seconds apart are independent
 draws and alternating them cancels nothing. Measured with ``jwtbench
-calibrate`` (figures in the README): in lockstep, identical code is not
-flagged and slowdowns of 15-20% are caught in every trial, where sequential
-runs need about 2x.
+calibrate`` (figures in the README): in lockstep, identical code was never
+flagged and a 1.2x slowdown was caught in 10 of 10 trials (1.15x in 9), where
+sequential runs needed 2x (1.5x: 5 of 10).
 
 How many rounds: one lockstep round gives :data:`bench.lockstep.BURSTS` pairs
 per cell; ``DEFAULT_ROUNDS`` = 3 gives 60, and the bootstrap over rounds

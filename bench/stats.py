@@ -115,9 +115,10 @@ looks certain. With even odds that happens in ``2 * 2**(-2 * runs)`` of cells
 
 Since then, measured rather than simulated: a ``jwtbench run`` times every
 cell in 5 passes (each pass is a run for the rules above), so even one results
-file per side has a run-level verdict. 10 pairs of identical quick runs flag
-no cell (the closing figures are in the README), but a single file per side
-only sees changes about as large as the machine's own flips (~2x).
+file per side has a run-level verdict. 10 pairs of identical quick runs
+flagged none of 2,600 cells (README, "Catching regressions"), but one file
+per side only sees changes about as large as the machine's own flips: 2x was
+caught in 10 of 10 trials with 3 runs a side, 1.5x in 5.
 
 Lockstep pairs (:func:`compare_paired`, mode :data:`MODE_PAIRED`)
 -----------------------------------------------------------------
@@ -135,8 +136,9 @@ that a round whose two processes differed as a whole widens it; the verdict
 rule is the run-level one above. Each pair being one ~5 ms slice of time,
 the Wilcoxon test treats adjacent pairs as independent although the machine
 state correlates over ~0.5 s; the threshold and the ``1 + t/2`` margin are
-what keeps that from causing false alarms, as measured by ``jwtbench
-calibrate``.
+what keeps that from causing false alarms. Measured (``jwtbench calibrate``,
+3 rounds): identical code flagged in 0 of 80 cells, 1.2x caught in 10 of 10
+trials, 1.15x in 9, 1.1x in 8.
 
 Everything is deterministic: the bootstrap uses ``numpy.random.default_rng``
 seeded with ``seed`` (the same seed for every cell, so a cell's interval does
