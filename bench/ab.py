@@ -656,12 +656,14 @@ def run_ab(
         }
         for side in SIDES
     }
+    if interleave:  # each round runs both sides at once
+        order = [f"base{i + 1}+head{i + 1}" for i in range(rounds)]
+    else:
+        order = [f"{side}{i + 1}" for i, side in round_plan(rounds, interleave=False)]
     ab_meta |= {
         "rounds": rounds,
         "interleaved": interleave,
-        "order": [f"{side}{index + 1}" for index, side in round_plan(rounds, interleave=False)]
-        if not interleave
-        else [f"base{i + 1}+head{i + 1}" for i in range(rounds)],
+        "order": order,
         "env_differences": drift,
     }
     paths: dict[str, Path] = {}

@@ -327,12 +327,16 @@ def split_runs(row: Row) -> list[tuple[float, ...]]:
         or sum(sizes) != len(row.data)
     ):
         return [row.data] if row.data else []
-    runs, start = [], 0
+    return [run for run in _cut(row.data, sizes) if run]
+
+
+def _cut(data: tuple[float, ...], sizes: Sequence[int]) -> list[tuple[float, ...]]:
+    """``data`` cut into consecutive pieces of ``sizes`` (which add up to its length)."""
+    pieces, start = [], 0
     for size in sizes:
-        if size:
-            runs.append(row.data[start : start + size])
+        pieces.append(data[start : start + size])
         start += size
-    return runs
+    return pieces
 
 
 def split_bursts(row: Row) -> list[tuple[str, list[tuple[float, ...]]]]:
@@ -352,14 +356,8 @@ def split_bursts(row: Row) -> list[tuple[str, list[tuple[float, ...]]]]:
         n < 1 for _, sizes in rounds for n in sizes
     ):
         return []
-    out, start = [], 0
-    for pair, sizes in rounds:
-        bursts = []
-        for size in sizes:
-            bursts.append(row.data[start : start + size])
-            start += size
-        out.append((pair, bursts))
-    return out
+    bursts = iter(_cut(row.data, [n for _, sizes in rounds for n in sizes]))
+    return [(pair, [next(bursts) for _ in sizes]) for pair, sizes in rounds]
 
 
 def paired_rounds(
