@@ -1,3 +1,3 @@
 """Load the matrix plugin for plain ``pytest`` runs (tests and benchmark suites)."""
 
-pytest_plugins = ["bench.plugin"]
+pytest_plugins = ["jwtbench.measure.plugin"]

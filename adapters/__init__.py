@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from adapters.authlib import AuthlibAdapter
-from adapters.base import Adapter, AdapterUnavailable, Expect, VerificationError
-from adapters.floor import FloorAdapter
-from adapters.jwcrypto import JWCryptoAdapter
-from adapters.pyjwt import PyJWTAdapter
-from adapters.python_jose import PythonJoseAdapter
+from jwtbench.adapters.authlib import AuthlibAdapter
+from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, VerificationError
+from jwtbench.adapters.floor import FloorAdapter
+from jwtbench.adapters.jwcrypto import JWCryptoAdapter
+from jwtbench.adapters.pyjwt import PyJWTAdapter
+from jwtbench.adapters.python_jose import PythonJoseAdapter
 
 #: Every adapter class, in report order (the floor first).
 ADAPTERS: dict[str, type[Adapter]] = {

@@ -11,8 +11,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from adapters.base import JWE_ENCS, JWS_ALGS, Adapter, Expect, Use
-from adapters.keys import KeyMaterial
+from jwtbench.adapters.base import JWE_ENCS, JWS_ALGS, Adapter, Expect, Use
+from jwtbench.adapters.keys import KeyMaterial
 
 
 def _jose() -> Any:

@@ -13,10 +13,10 @@ import importlib
 import importlib.metadata
 import json
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from adapters.keys import KeyMaterial
+from jwtbench.adapters.jose import Expect, VerificationError, check_claims
+from jwtbench.adapters.keys import KeyMaterial
 
 Use = Literal["sign", "verify", "encrypt", "decrypt"]
 KeyMode = Literal["prepared", "raw"]
@@ -47,18 +47,6 @@ JWE_ENCS: tuple[str, ...] = (
 
 class AdapterUnavailable(Exception):
     """The library behind an adapter cannot be used here (not installed, too old)."""
-
-
-class VerificationError(Exception):
-    """A token was rejected. Adapters translate their library's errors into this."""
-
-
-@dataclass(frozen=True)
-class Expect:
-    """The claim checks every ``verify`` performs, as an application would."""
-
-    audience: str = "https://api.example.com"
-    issuer: str = "https://auth.example.com"
 
 
 class Adapter(ABC):
@@ -170,8 +158,6 @@ class Adapter(ABC):
 
     def decrypt(self, token: str, key: Any, alg: str, enc: str, expect: Expect) -> dict[str, Any]:
         """Decrypt an encrypted JWT and check exp/aud/iss like ``verify``."""
-        from adapters.floor import check_claims
-
         _, plaintext = self.decrypt_bytes(token, key, alg, enc)
         return check_claims(json.loads(plaintext), expect)
 

@@ -8,12 +8,9 @@ machine, so every other adapter is also reported as "x over floor".
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
-import time
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -24,8 +21,17 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS, Adapter, Expect, Use, VerificationError
-from adapters.keys import KeyMaterial
+from jwtbench.adapters.base import (
+    JWE_ALGS,
+    JWE_ENCS,
+    JWS_ALGS,
+    Adapter,
+    Expect,
+    Use,
+    VerificationError,
+)
+from jwtbench.adapters.jose import b64url, b64url_decode, check_claims, compact_json
+from jwtbench.adapters.keys import KeyMaterial
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "256": hashes.SHA256,
@@ -35,44 +41,6 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 }
 _HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 _EC_SIZE = {"ES256": 32, "ES384": 48, "ES512": 66, "ES256K": 32}
-
-
-def b64url(data: bytes) -> str:
-    """Base64url without padding (RFC 7515 section 2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text: str | bytes) -> bytes:
-    """Strict inverse of ``b64url``: rejects padding and non-alphabet characters."""
-    raw = text.encode("ascii") if isinstance(text, str) else text
-    if b"=" in raw:
-        raise VerificationError("base64url segment is padded")
-    try:
-        return base64.b64decode(raw + b"=" * (-len(raw) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise VerificationError(f"bad base64url: {exc}") from exc
-
-
-def compact_json(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode("utf-8")
-
-
-def check_claims(claims: Any, expect: Expect, now: float | None = None) -> dict[str, Any]:
-    """Require and check exp, aud and iss exactly as an application expects."""
-    if not isinstance(claims, dict):
-        raise VerificationError("claims are not a JSON object")
-    exp = claims.get("exp")
-    if not isinstance(exp, int | float) or isinstance(exp, bool):
-        raise VerificationError("exp missing or not a number")
-    if exp <= (time.time() if now is None else now):
-        raise VerificationError("token expired")
-    aud = claims.get("aud")
-    auds = aud if isinstance(aud, list) else [aud]
-    if expect.audience not in auds:
-        raise VerificationError(f"audience {aud!r} is not {expect.audience!r}")
-    if claims.get("iss") != expect.issuer:
-        raise VerificationError(f"issuer {claims.get('iss')!r} is not {expect.issuer!r}")
-    return claims
 
 
 class FloorAdapter(Adapter):
@@ -97,14 +65,14 @@ class FloorAdapter(Adapter):
     def encrypt_bytes(
         self, payload: bytes, key: Any, alg: str, enc: str, cty: str | None = None
     ) -> str:
-        from adapters import floor_jwe
+        from jwtbench.adapters import floor_jwe
 
         return floor_jwe.encrypt(payload, key, alg, enc, cty=cty)
 
     def decrypt_bytes(
         self, token: str, key: Any, alg: str, enc: str
     ) -> tuple[dict[str, Any], bytes]:
-        from adapters import floor_jwe
+        from jwtbench.adapters import floor_jwe
 
         return floor_jwe.decrypt(token, key, alg, enc)
 

@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives.keywrap import (
     aes_key_wrap,
 )
 
-from adapters.base import VerificationError
-from adapters.floor import b64url, b64url_decode, compact_json
+from jwtbench.adapters.base import VerificationError
+from jwtbench.adapters.jose import b64url, b64url_decode, compact_json
 
 __all__ = [
     "JWE_ALGS_SUPPORTED",

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS, Adapter, Expect, Use
-from adapters.floor import b64url
-from adapters.keys import KeyMaterial
+from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS, Adapter, Expect, Use
+from jwtbench.adapters.jose import b64url
+from jwtbench.adapters.keys import KeyMaterial
 
 
 class JWCryptoAdapter(Adapter):

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-DATA = resources.files("adapters") / "data"
+DATA = resources.files("jwtbench.adapters") / "data"
 
 #: Claim-set names, part of the results schema (``params.payload``).
 PAYLOADS: tuple[str, ...] = ("small", "1kb", "16kb")
@@ -97,7 +97,7 @@ class KeyMaterial:
 
     def jwk(self, private: bool) -> dict[str, Any]:
         """The key as a JWK dict (RFC 7517), for libraries that take JWKs."""
-        from adapters.floor import b64url  # the floor owns the encoding helpers
+        from jwtbench.adapters.jose import b64url  # the floor owns the encoding helpers
 
         if self.kty == "oct":
             return {"kty": "oct", "k": b64url(self.secret)}
@@ -141,7 +141,7 @@ _CRV = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521", "secp2
 
 
 def _b64int(value: int, size: int | None = None) -> str:
-    from adapters.floor import b64url
+    from jwtbench.adapters.jose import b64url
 
     length = size if size is not None else max(1, (value.bit_length() + 7) // 8)
     return b64url(value.to_bytes(length, "big"))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.base import JWS_ALGS, Adapter, Expect, Use
-from adapters.keys import KeyMaterial
+from jwtbench.adapters.base import JWS_ALGS, Adapter, Expect, Use
+from jwtbench.adapters.keys import KeyMaterial
 
 
 class PyJWTAdapter(Adapter):

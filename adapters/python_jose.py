@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.base import Adapter, AdapterUnavailable, Expect, Use, VerificationError
-from adapters.keys import KeyMaterial
+from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, Use, VerificationError
+from jwtbench.adapters.keys import KeyMaterial
 
 
 class PythonJoseAdapter(Adapter):

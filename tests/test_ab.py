@@ -12,8 +12,11 @@ from typing import Any
 
 import pytest
 
-from bench import ab, cli, lockstep
-from bench.ab import (
+from jwtbench.analysis.compare import cell_key, compare_results
+from jwtbench.analysis.stats import MODE_RUNS
+from jwtbench.cli import ab
+from jwtbench.cli import main as cli
+from jwtbench.cli.ab import (
     AbError,
     Env,
     build_commands,
@@ -24,11 +27,10 @@ from bench.ab import (
     round_plan,
     run_checked,
 )
-from bench.compare import cell_key, compare_results
-from bench.matrix import PROFILES
-from bench.merge import merge_rounds, stats_from_rounds
-from bench.results import Results, load_results, machine_id, write_atomic
-from bench.stats import MODE_RUNS
+from jwtbench.envs import lockstep
+from jwtbench.measure.matrix import PROFILES
+from jwtbench.measure.merge import merge_rounds, stats_from_rounds
+from jwtbench.model.results import Results, load_results, machine_id, write_atomic
 
 GOLDEN = Path(__file__).parent / "data" / "golden_quick.json"
 
@@ -37,7 +39,7 @@ QUICK = PROFILES["quick"]
 
 @pytest.fixture
 def jwtbench() -> Callable[..., int]:
-    """``jwtbench ARGS...`` through bench.cli.main (exit code returned)."""
+    """``jwtbench ARGS...`` through jwtbench.cli.main.main (exit code returned)."""
     return lambda *argv: cli.main(list(argv))
 
 

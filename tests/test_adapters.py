@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from adapters import ADAPTERS, Adapter, Expect, load_adapter
-from adapters.base import JWS_ALGS
-from adapters.floor import b64url, compact_json
-from adapters.keys import jws_key, load_claims
-from bench.cells import flip_signature_byte
+from jwtbench.adapters import ADAPTERS, Adapter, Expect, load_adapter
+from jwtbench.adapters.base import JWS_ALGS
+from jwtbench.adapters.jose import b64url, compact_json
+from jwtbench.adapters.keys import jws_key, load_claims
+from jwtbench.measure.gate import flip_signature_byte
 
 EXPECT = Expect()
 AVAILABLE = {name: load_adapter(name) for name in ADAPTERS}

@@ -15,10 +15,10 @@ import zlib
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from adapters import ADAPTERS, load_adapter
-from adapters.floor import b64url, compact_json
-from adapters.keys import jwe_key
-from bench.cells import header_of
+from jwtbench.adapters import ADAPTERS, load_adapter
+from jwtbench.adapters.jose import b64url, compact_json
+from jwtbench.adapters.keys import jwe_key
+from jwtbench.measure.gate import header_of
 
 JWE_ADAPTERS = [n for n in ADAPTERS if load_adapter(n).jwe_algs]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from matplotlib import image
 
-from bench.cli import main
-from bench.results import load_results
+from jwtbench.cli.main import main
+from jwtbench.model.results import load_results
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

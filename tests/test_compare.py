@@ -10,12 +10,9 @@ from typing import Any
 
 import pytest
 
-from adapters import ADAPTERS
-from adapters.pyjwt import PyJWTAdapter
-from bench import cli, lockstep
-from bench.ab import Selection
-from bench.calibrate import measure_pair
-from bench.compare import (
+from jwtbench.adapters import ADAPTERS
+from jwtbench.adapters.pyjwt import PyJWTAdapter
+from jwtbench.analysis.compare import (
     Comparison,
     cell_key,
     cell_label,
@@ -27,10 +24,14 @@ from bench.compare import (
     render_terminal,
     split_runs,
 )
-from bench.matrix import PROFILES
-from bench.merge import merge_rounds, stats_from_rounds
-from bench.results import Results, load_results, write_atomic
-from bench.stats import MODE_FEW_RUNS, MODE_PAIRED, NO_CHANGE, REGRESSION
+from jwtbench.analysis.stats import MODE_FEW_RUNS, MODE_PAIRED, NO_CHANGE, REGRESSION
+from jwtbench.cli import main as cli
+from jwtbench.cli.ab import Selection
+from jwtbench.cli.calibrate import measure_pair
+from jwtbench.envs import lockstep
+from jwtbench.measure.matrix import PROFILES
+from jwtbench.measure.merge import merge_rounds, stats_from_rounds
+from jwtbench.model.results import Results, load_results, write_atomic
 
 DATA = Path(__file__).parent / "data" / "compare"
 BASE = DATA / "base.json"
@@ -49,7 +50,7 @@ REMOVED = jws("python-jose", "ES256", "verify", "raw")
 
 @pytest.fixture
 def jwtbench() -> Callable[..., int]:
-    """``jwtbench ARGS...`` through bench.cli.main (exit code returned)."""
+    """``jwtbench ARGS...`` through jwtbench.cli.main.main (exit code returned)."""
     return lambda *argv: cli.main(list(argv))
 
 
@@ -405,7 +406,7 @@ SAME = [jws("floor", "HS256", op, "prepared") for op in ("sign", "verify")]
 #:
 #: measure_pair(interleave=True) runs base and head exactly as `jwtbench ab`
 #: does: two `jwtbench run` processes pinned to one CPU, taking turns every
-#: ~5 ms burst (bench.lockstep), compared burst pair by pair (bench.stats,
+#: ~5 ms burst (jwtbench.envs.lockstep), compared burst pair by pair (jwtbench.analysis.stats,
 #: mode "paired"). Measured here with `jwtbench calibrate` (see the README),
 #: identical code flagged no cell and 1.2x was caught in every trial, so 4x
 #: leaves a wide margin: this fails only if a floor cell is flagged, i.e.

@@ -1,4 +1,4 @@
-"""The JWE floor (``adapters.floor_jwe``): round trips, published vectors,
+"""The JWE floor (``jwtbench.adapters.floor_jwe``): round trips, published vectors,
 interoperability with jwcrypto in both directions, and strict rejection."""
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 
-from adapters.base import VerificationError
-from adapters.floor import b64url, b64url_decode, compact_json
-from adapters.floor_jwe import (
+from jwtbench.adapters.base import VerificationError
+from jwtbench.adapters.floor_jwe import (
     JWE_ALGS_SUPPORTED,
     JWE_ENCS_SUPPORTED,
     MAX_P2C,
@@ -27,6 +26,7 @@ from adapters.floor_jwe import (
     decrypt,
     encrypt,
 )
+from jwtbench.adapters.jose import b64url, b64url_decode, compact_json
 
 ALGS = (
     "RSA-OAEP", "RSA-OAEP-256", "RSA1_5",

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from matplotlib import image
 
-from bench import cli
-from bench.compare import cell_key, cell_label
-from bench.export import CSV_COLUMNS, benchmark_name, to_csv, to_github_action_benchmark
-from bench.history import cell_histories, load_runs
-from bench.merge import stats_from_rounds
-from bench.results import load_results, machine_id, write_atomic
-from bench.stats import NO_CHANGE, REGRESSION
+from jwtbench.analysis.compare import cell_key, cell_label
+from jwtbench.analysis.history import cell_histories, load_runs
+from jwtbench.analysis.stats import NO_CHANGE, REGRESSION
+from jwtbench.cli import main as cli
+from jwtbench.measure.merge import stats_from_rounds
+from jwtbench.model.results import load_results, machine_id, write_atomic
+from jwtbench.present.export import CSV_COLUMNS, benchmark_name, to_csv, to_github_action_benchmark
 
 GOLDEN = Path(__file__).parent / "data" / "golden_quick.json"
 MACHINE = "Test-Machine-64bit"
@@ -30,7 +30,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture
 def jwtbench() -> Callable[..., int]:
-    """``jwtbench ARGS...`` through bench.cli.main (exit code returned)."""
+    """``jwtbench ARGS...`` through jwtbench.cli.main.main (exit code returned)."""
     return lambda *argv: cli.main(list(argv))
 
 

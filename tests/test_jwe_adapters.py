@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from adapters import ADAPTERS, Adapter, Expect, load_adapter
-from adapters.base import JWE_ALGS, JWE_ENCS
-from adapters.keys import jwe_key, jws_key, load_claims
-from bench.cells import flip_jwe_byte
-from bench.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS
+from jwtbench.adapters import ADAPTERS, Adapter, Expect, load_adapter
+from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS
+from jwtbench.adapters.keys import jwe_key, jws_key, load_claims
+from jwtbench.measure.gate import flip_jwe_byte
+from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS
 
 EXPECT = Expect()
 AVAILABLE = {name: load_adapter(name) for name in ADAPTERS}

@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from adapters import ADAPTERS, load_adapter
-from adapters.floor import b64url, b64url_decode
-from adapters.keys import jwe_key
-from bench.cells import header_of
+from jwtbench.adapters import ADAPTERS, load_adapter
+from jwtbench.adapters.jose import b64url, b64url_decode
+from jwtbench.adapters.keys import jwe_key
+from jwtbench.measure.gate import header_of
 
 SAMPLES = 600  # a producer that drops leading zeros fails this with p ~ 0.99
 
@@ -47,7 +47,7 @@ def test_epk_coordinates_are_full_length(name: str) -> None:
 
 def test_floor_accepts_short_but_equal_coordinates() -> None:
     """The same point written without its leading zero byte still decrypts."""
-    from adapters import floor_jwe
+    from jwtbench.adapters import floor_jwe
 
     # a P-256 key whose public x starts with a zero byte, found deterministically
     scalar = next(

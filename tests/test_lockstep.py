@@ -1,4 +1,4 @@
-"""bench.lockstep and paired comparisons: scheduling, burst bookkeeping, the paired test.
+"""jwtbench.envs.lockstep and paired comparisons: scheduling, burst bookkeeping, the paired test.
 
 The real thing (two ``jwtbench run`` processes in lockstep, a slowdown
 flagged and the floor not) runs in ``tests/test_compare.py`` and
@@ -12,11 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench.compare import paired_rounds, split_bursts
-from bench.lockstep import BURSTS, Coordinator, _Child
-from bench.merge import merge_benchmarks
-from bench.results import Row
-from bench.stats import (
+from jwtbench.analysis.compare import paired_rounds, split_bursts
+from jwtbench.analysis.stats import (
     MIN_PAIRS,
     MODE_PAIRED,
     NO_CHANGE,
@@ -25,6 +22,9 @@ from bench.stats import (
     compare_many_runs,
     compare_paired,
 )
+from jwtbench.envs.lockstep import BURSTS, Coordinator, _Child
+from jwtbench.measure.merge import merge_benchmarks
+from jwtbench.model.results import Row
 
 # -- the coordinator's schedule -------------------------------------------------------
 

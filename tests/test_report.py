@@ -11,15 +11,9 @@ from typing import Any
 
 import pytest
 
-from bench.charts import ADAPTER_COLOURS, adapter_colour
-from bench.report import (
-    fmt_ops,
-    fmt_ratio,
-    jws_view,
-    render_markdown,
-    write_report,
-)
-from bench.results import Results, load_results
+from jwtbench.model.results import Results, load_results
+from jwtbench.present.charts import ADAPTER_COLOURS, adapter_colour
+from jwtbench.present.report import fmt_ops, fmt_ratio, jws_view, render_markdown, write_report
 
 GOLDEN = Path(__file__).parent / "data" / "golden_quick.json"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from adapters.base import JWE_ALGS, JWE_ENCS
-from bench.charts import MAX_PAIRS, pair_chunks
-from bench.report import Pair, jwe_view, render_markdown, write_report
-from bench.results import Results, load_results
+from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS
+from jwtbench.model.results import Results, load_results
+from jwtbench.present.charts import MAX_PAIRS, pair_chunks
+from jwtbench.present.report import Pair, jwe_view, render_markdown, write_report
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "golden_jwe.json"

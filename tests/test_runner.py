@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from adapters import ADAPTERS, AdapterUnavailable
-from adapters.base import Expect
-from adapters.pyjwt import PyJWTAdapter
-from bench.cells import GateFailure, prepare
-from bench.matrix import PROFILES, Cell, MatrixError, adapter_or_reason, build_matrix
-from bench.results import ResultsError, load_results
-from bench.runner import run
+from jwtbench.adapters import ADAPTERS, AdapterUnavailable
+from jwtbench.adapters.base import Expect
+from jwtbench.adapters.pyjwt import PyJWTAdapter
+from jwtbench.measure.gate import GateFailure, prepare
+from jwtbench.measure.matrix import PROFILES, MatrixError, adapter_or_reason, build_matrix
+from jwtbench.measure.runner import run
+from jwtbench.model.cell import Cell
+from jwtbench.model.results import ResultsError, load_results
 
 
 class FallbackAdapter(PyJWTAdapter):

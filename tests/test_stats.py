@@ -1,4 +1,4 @@
-"""bench.stats: verdicts on synthetic timings with known answers (all seeded)."""
+"""jwtbench.analysis.stats: verdicts on synthetic timings with known answers (all seeded)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps  # type: ignore[import-untyped]
 
-from bench.stats import (
+from jwtbench.analysis.stats import (
     IMPROVEMENT,
     MODE_FEW_RUNS,
     MODE_ROUNDS,

@@ -1,7 +1,7 @@
 """JWS sign and verify (with exp/aud/iss checks), per adapter x alg x key mode x payload.
 
-The cells come from ``bench.matrix`` through ``bench.plugin``; unsupported ones
-are skipped with their declared reason. ``prepare`` runs the correctness gate
+The cells come from ``jwtbench.measure.matrix`` through the plugin; unsupported
+ones are skipped with their declared reason. ``prepare`` runs the correctness gate
 before anything is timed, and the timed call's own result is checked after.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.cells import prepare
-from bench.lockstep import time_work
-from bench.matrix import Cell
+from jwtbench.measure.gate import prepare
+from jwtbench.measure.timers import time_work
+from jwtbench.model.cell import Cell
 
 
 def test_jws(benchmark: Any, adapter: str, alg: str, op: str, key_mode: str, payload: str) -> None:

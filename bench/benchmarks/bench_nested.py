@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.cells import prepare
-from bench.lockstep import time_work
-from bench.matrix import Cell
+from jwtbench.measure.gate import prepare
+from jwtbench.measure.timers import time_work
+from jwtbench.model.cell import Cell
 
 
 def test_nested(

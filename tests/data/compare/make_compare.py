@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.merge import stats_from_rounds
+from jwtbench.measure.merge import stats_from_rounds
 
 HERE = Path(__file__).parent
 GOLDEN = HERE.parent / "golden_quick.json"

@@ -5,7 +5,7 @@ PNG paths it wrote. Each adapter has one fixed colour in every chart (the floor
 is dark grey); algorithms are in ``JWS_ALGS`` order; a cell without a usable
 number (unsupported, invalid, error) is left empty.
 
-JWE charts (``jwe_*``) read ``bench.report.JweView``: throughput per (alg, enc)
+JWE charts (``jwe_*``) read ``jwtbench.present.report.JweView``: throughput per (alg, enc)
 as horizontal bars (one figure per op, key mode and payload; split by enc when
 there are too many pairs for one), the cost of encrypting an access token
 (small multiples, one panel per library: the JWS op alone next to the nested
@@ -34,8 +34,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from bench.matrix import NESTED_OPS
-from bench.report import (
+from jwtbench.model.cell import NESTED_OPS
+from jwtbench.model.results import Results
+from jwtbench.present.report import (
     BASE_OPS,
     CHART_JWE_COST,
     CHART_JWE_THROUGHPUT,
@@ -60,7 +61,6 @@ from bench.report import (
     nested_sizes,
     signed_size,
 )
-from bench.results import Results
 
 DPI = 110
 #: One colour per adapter, the same in every chart; the floor is neutral.

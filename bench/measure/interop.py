@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from adapters import ADAPTERS
-from adapters.base import Adapter, Expect
-from adapters.keys import jwe_key, jws_key, load_claims
-from bench.matrix import Cell, adapter_or_reason
+from jwtbench.adapters import ADAPTERS
+from jwtbench.adapters.base import Adapter, Expect
+from jwtbench.adapters.keys import jwe_key, jws_key, load_claims
+from jwtbench.measure.matrix import adapter_or_reason
+from jwtbench.model.cell import Cell
 
 EXPECT = Expect()
 

@@ -82,7 +82,7 @@ given as runs (``[[round, ...], ...]``):
   protect a single-run comparison from drift larger than the threshold*: a
   run that happened to be 1.3x slow with tight rounds is a 1.3x "regression"
   by any rule that can still see a real 1.3x change. Callers should say so
-  (``bench.compare`` prints a note) and point at interleaved runs
+  (``jwtbench.analysis.compare`` prints a note) and point at interleaved runs
   (``jwtbench ab``) or several runs per side.
 
 How many runs. At alpha 0.01 the minimum for a run-level verdict is 2 runs per
@@ -124,7 +124,7 @@ Lockstep pairs (:func:`compare_paired`, mode :data:`MODE_PAIRED`)
 -----------------------------------------------------------------
 
 What cancels the machine is measuring both sides at the same moment:
-``jwtbench ab`` runs base and head in lockstep (``bench.lockstep``), bursts of
+``jwtbench ab`` runs base and head in lockstep (``jwtbench.envs.lockstep``), bursts of
 ~5 ms alternating on one CPU. Each (base burst, head burst) pair ran at the
 same machine speed, so its ratio carries the change and little of the
 machine: pinned to one CPU, 80% of paired ratios of identical code fell
@@ -416,7 +416,7 @@ def compare_paired(
 
     Each pair's ratio (head burst median / base burst median) was measured
     within milliseconds, on the same CPU, at the same machine speed
-    (``bench.lockstep``). The point estimate is the median ratio; the p-value
+    (``jwtbench.envs.lockstep``). The point estimate is the median ratio; the p-value
     a Wilcoxon signed-rank test on the log ratios (two-sided, robust to the
     occasional burst that a context switch spoiled); the CI a two-level
     bootstrap (rounds, then pairs) of the median ratio, so a round whose two

@@ -1,7 +1,7 @@
 """Compare two results files cell by cell: did the head get slower, faster, bigger?
 
 ``compare_results(base, head)`` matches cells by their params, runs
-``bench.stats.compare_many_runs`` on each matched cell's raw rounds (so a
+``jwtbench.analysis.stats.compare_many_runs`` on each matched cell's raw rounds (so a
 verdict needs a material *and* significant change, with p-values adjusted
 across all cells), and also reports what a timing table would hide:
 
@@ -19,19 +19,19 @@ shared VM's speed swings by tens of percent between seconds), so they are not
 independent samples of the code's speed. Each side is therefore a list of
 *runs*: a results file records them in ``extra_info.merged_runs`` (how many
 raw rounds each contributed to ``stats.data``): every pass of a ``jwtbench
-run`` is one, and so is every round merged by ``jwtbench ab`` (``bench.merge``);
+run`` is one, and so is every round merged by ``jwtbench ab`` (``jwtbench.measure.merge``);
 a file without it is one run. ``split_runs`` cuts them apart again. A side may
 also be several files (``--base-extra``/``--head-extra`` on the command line):
-their runs are pooled. With at least ``bench.stats.MIN_RUNS`` runs on both
-sides a cell is judged by its run-to-run spread (``bench.stats.compare_runs``,
+their runs are pooled. With at least ``jwtbench.analysis.stats.MIN_RUNS`` runs on both
+sides a cell is judged by its run-to-run spread (``jwtbench.analysis.stats.compare_runs``,
 mode ``runs``); with a single run on a side it gets the stricter single-run
 rule, and the output says that such a verdict cannot tell machine drift from
 a code change.
 
-Lockstep pairs. Cells timed by ``jwtbench ab`` in lockstep (``bench.lockstep``)
+Lockstep pairs. Cells timed by ``jwtbench ab`` in lockstep (``jwtbench.envs.lockstep``)
 record their bursts in ``extra_info.lockstep``; base and head bursts of the
 same round (pair id) were timed milliseconds apart on one CPU, so such a cell
-is judged burst pair by burst pair (``bench.stats.compare_paired``, mode
+is judged burst pair by burst pair (``jwtbench.analysis.stats.compare_paired``, mode
 ``paired``), which cancels the machine's drift instead of measuring it.
 
 ``render_terminal`` and ``render_markdown`` are pure; the ``compare`` verb
@@ -48,8 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.results import Results, Row, load_results
-from bench.stats import (
+from jwtbench.analysis.stats import (
     IMPROVEMENT,
     MIN_RUNS,
     MODE_FEW_RUNS,
@@ -61,6 +60,7 @@ from bench.stats import (
     CellComparison,
     compare_many_runs,
 )
+from jwtbench.model.results import Results, Row, load_results
 
 #: A cell's identity: its params as a sorted tuple of (name, value) pairs.
 CellKey = tuple[tuple[str, str], ...]
@@ -231,7 +231,7 @@ class Comparison:
         return bool(self.regressions or self.broken)
 
     def modes(self) -> dict[str, int]:
-        """Matched cells per comparison mode (``bench.stats`` ``MODE_*``), zeros left out."""
+        """Matched cells per comparison mode (``stats.MODE_*``), zeros left out."""
         out: dict[str, int] = {}
         for cell in self.cells:
             out[cell.stats.mode] = out.get(cell.stats.mode, 0) + 1

@@ -3,7 +3,7 @@
 A run measures its selection in several passes, and ``jwtbench ab`` and
 ``jwtbench calibrate`` run the selection several times: each time the cells'
 raw rounds are concatenated, and ``extra_info.merged_runs`` records how many
-rounds each run (pass) contributed, so ``bench.compare`` can tell them apart
+rounds each run (pass) contributed, so ``jwtbench.analysis.compare`` can tell them apart
 and judge a cell by how much its runs disagree, not by its rounds as if they
 were independent (they are not: rounds of one pass share the machine's speed
 of that moment).
@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bench.compare import cell_key
+from jwtbench.analysis.compare import cell_key
 
 
 def stats_from_rounds(data: Sequence[float], iterations: int = 1) -> dict[str, Any]:

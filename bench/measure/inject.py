@@ -14,9 +14,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from adapters import ADAPTERS
-from adapters.base import Adapter
-from bench.matrix import adapter_or_reason
+from jwtbench.adapters import ADAPTERS
+from jwtbench.adapters.base import Adapter
+from jwtbench.measure.matrix import adapter_or_reason
 
 
 def _spin(seconds: float) -> None:

@@ -12,10 +12,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from adapters import ADAPTERS
-from adapters.base import JWS_ALGS
-from bench.matrix import ALL_OPS, PROFILES, MatrixError, adapter_or_reason, split_names
-from bench.results import ResultsError, load_results
+from jwtbench.adapters import ADAPTERS
+from jwtbench.adapters.base import JWS_ALGS
+from jwtbench.measure.matrix import PROFILES, MatrixError, adapter_or_reason
+from jwtbench.model.cell import ALL_OPS, split_names
+from jwtbench.model.results import ResultsError, load_results
 
 
 class UsageError(Exception):
@@ -29,7 +30,7 @@ def report_dir_for(results_path: Path) -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Measure the matrix, save the results file, then draw its report."""
-    from bench.runner import run
+    from jwtbench.measure.runner import run
 
     profile = "quick" if args.quick else args.profile
     if args.passes is not None and args.passes < 1:
@@ -76,7 +77,7 @@ def _slowdown(value: str | None) -> tuple[str, float] | None:
 
 
 def _write_report(results_path: Path) -> Path:
-    from bench.report import write_report
+    from jwtbench.present.report import write_report
 
     return write_report(load_results(results_path), report_dir_for(results_path))
 
@@ -85,7 +86,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """(Re)draw charts and the Markdown report from a saved file; runs nothing."""
     path = Path(args.results)
     results = load_results(path)
-    from bench.report import write_report
+    from jwtbench.present.report import write_report
 
     out = write_report(results, Path(args.out) if args.out else report_dir_for(path))
     print(f"report: {out}")
@@ -120,7 +121,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_selfcheck(args: argparse.Namespace) -> int:
     """Harness overhead: pyjwt HS256 sign through jwtbench vs a bare timeit."""
-    from bench.selfcheck import measure
+    from jwtbench.measure.selfcheck import measure
 
     result = measure(trials=args.trials, seconds=args.seconds)
     print(
@@ -185,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=cmd_list)
 
     # regression tracking: each module registers its own verb(s)
-    from bench import ab, calibrate, compare, export, history
+    from jwtbench.analysis import compare, history
+    from jwtbench.cli import ab, calibrate
+    from jwtbench.present import export
 
     for module in (compare, ab, history, export, calibrate):
         module.add_parser(verbs)

@@ -1,7 +1,7 @@
 """The pytest plugin that parametrizes benchmark suites from the matrix.
 
 Loaded by the repository's ``conftest.py`` (plain ``pytest``) and by
-``jwtbench run`` (``-p bench.plugin``). The selection options default to the
+``jwtbench run`` (``-p jwtbench.measure.plugin``). The selection options default to the
 quick profile, so ``pytest`` runs every quick cell once as a test.
 """
 
@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from bench import lockstep
-from bench.matrix import PROFILES, Cell, build_matrix, skip_reason
+from jwtbench.measure import timers
+from jwtbench.measure.matrix import PROFILES, build_matrix, skip_reason
+from jwtbench.model.cell import Cell
 
 #: The test arguments of each family's suite: exactly the results ``params``.
 FAMILY_ARGS: dict[str, tuple[str, ...]] = {
@@ -74,7 +75,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Under a lockstep coordinator: announce the cells to be timed, wait for the baton."""
-    baton = lockstep.baton()
+    baton = timers.baton()
     if baton is not None:
         cells = [
             item.callspec.id
@@ -86,6 +87,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Under a lockstep coordinator: nothing more to time."""
-    baton = lockstep.baton()
+    baton = timers.baton()
     if baton is not None:
         baton.done()

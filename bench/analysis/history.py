@@ -4,7 +4,7 @@
 first; a file it cannot read is named in a warning and skipped, the others are
 used), then for every measured cell matching the filters prints its median per
 run with each step compared to the cell's previous run by
-``bench.stats.compare_samples`` (a regression needs a material *and*
+``jwtbench.analysis.stats.compare_samples`` (a regression needs a material *and*
 significant change, as in ``jwtbench compare``). ``--chart`` draws ops/s
 over the run timestamps, one line per cell, regressions as red markers.
 
@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.compare import (
+from jwtbench.analysis.compare import (
     CellKey,
     alpha_arg,
     cell_label,
@@ -34,8 +34,8 @@ from bench.compare import (
     threshold_arg,
     version_differences,
 )
-from bench.results import Results, ResultsError, Row, list_runs, load_results, machine_id
-from bench.stats import REGRESSION, CellComparison, compare_samples
+from jwtbench.analysis.stats import REGRESSION, CellComparison, compare_samples
+from jwtbench.model.results import Results, ResultsError, Row, list_runs, load_results, machine_id
 
 #: Filter options: command-line flag -> params name.
 FILTERS = {
@@ -281,7 +281,7 @@ def _values(raw: Sequence[str] | None) -> list[str]:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """List one machine's runs and the matching cells' medians over them."""
-    from bench.cli import UsageError
+    from jwtbench.cli.main import UsageError
 
     machine = args.machine or machine_id()
     runs = load_runs(Path(args.results_dir), machine, labels=_values(args.label) or None)

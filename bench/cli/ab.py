@@ -12,7 +12,7 @@ moments*, so the only difference left is the dependencies:
    the sorted requirements, the project path and its ``pyproject.toml``; an env
    counts only once its marker file, written last, is there;
 2. each round starts the base and the head ``jwtbench run`` together and runs
-   them in lockstep (``bench.lockstep``): pinned to one CPU, they take turns
+   them in lockstep (``jwtbench.envs.lockstep``): pinned to one CPU, they take turns
    every ~5 ms burst, so each base burst has a head burst measured at the same
    machine speed next to it. ``--no-interleave`` runs all base rounds, then
    all head rounds (ordinary runs with their passes) instead;
@@ -21,7 +21,7 @@ moments*, so the only difference left is the dependencies:
    (valid pytest-benchmark + jwtbench files, with the exact installed
    versions of each env in ``jwtbench.ab``), and compared as by ``jwtbench
    compare``: burst pair by burst pair for lockstep rounds
-   (``bench.stats.compare_paired``), run by run otherwise.
+   (``jwtbench.analysis.stats.compare_paired``), run by run otherwise.
 
 Why lockstep and not ABBA over whole runs: this VM's speed flips between two
 levels ~1.8x apart within a second, so two runs seconds apart are independent
@@ -30,7 +30,7 @@ calibrate`` (figures in the README): in lockstep, identical code was never
 flagged and a 1.2x slowdown was caught in 10 of 10 trials (1.15x in 9), where
 sequential runs needed 2x (1.5x: 5 of 10).
 
-How many rounds: one lockstep round gives :data:`bench.lockstep.BURSTS` pairs
+How many rounds: one lockstep round gives :data:`jwtbench.envs.lockstep.BURSTS` pairs
 per cell; ``DEFAULT_ROUNDS`` = 3 gives 60, and the bootstrap over rounds
 sees whether the two processes of a round differed as a whole.
 """
@@ -58,8 +58,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import bench
-from bench.compare import (
+import jwtbench
+from jwtbench.analysis.compare import (
     CellKey,
     Comparison,
     add_verdict_options,
@@ -71,10 +71,10 @@ from bench.compare import (
     report,
     split_runs,
 )
-from bench.lockstep import Coordinator, log_tail
-from bench.matrix import split_names
-from bench.merge import merge_rounds
-from bench.results import Results, load_results, now_iso, run_path, write_atomic
+from jwtbench.envs.lockstep import Coordinator, log_tail
+from jwtbench.measure.merge import merge_rounds
+from jwtbench.model.cell import split_names
+from jwtbench.model.results import Results, load_results, now_iso, run_path, write_atomic
 
 SIDES = ("base", "head")
 #: Rounds by default (lockstep pairs of runs; see the module docstring).
@@ -153,7 +153,7 @@ def parse_requirements(text: str) -> list[str]:
 
 def project_dir() -> Path:
     """The jwtbench source tree (the folder holding the ``bench`` package and pyproject)."""
-    root = Path(bench.__file__).resolve().parent.parent
+    root = Path(jwtbench.__file__).resolve().parent.parent
     if not (root / "pyproject.toml").is_file():
         raise AbError(f"ab needs jwtbench's source tree; no pyproject.toml in {root}")
     return root
@@ -298,7 +298,7 @@ def env_is_valid(env: Env, project: Path) -> bool:
     if not (env.python.exists() and env.jwtbench.exists()):
         return False
     probe = subprocess.run(
-        [str(env.python), "-c", "import bench.cli"],
+        [str(env.python), "-c", "import jwtbench.cli.main"],
         capture_output=True,
         env=child_environ(env),
         check=False,
@@ -413,7 +413,7 @@ class Selection:
 
     def check(self) -> None:
         """Validate every name now (``MatrixError``), before any env is built."""
-        from bench.matrix import PROFILES, build_matrix
+        from jwtbench.measure.matrix import PROFILES, build_matrix
 
         cells = build_matrix(
             PROFILES[self.profile],
@@ -443,7 +443,7 @@ def round_plan(rounds: int, *, interleave: bool = True) -> list[tuple[int, str]]
 class Side:
     """How to start one side's ``jwtbench run``: command prefix, environment, extra args."""
 
-    command: tuple[str, ...]  # (env's jwtbench,) or (python, "-m", "bench.cli")
+    command: tuple[str, ...]  # (env's jwtbench,) or (python, "-m", "jwtbench.cli.main")
     environ: Mapping[str, str]
     extra: tuple[str, ...] = ()
 
@@ -500,7 +500,7 @@ def run_lockstep_round(
     echo: Echo,
     cwd: Path,
 ) -> None:
-    """Both sides' runs at once, taking turns burst by burst (``bench.lockstep``)."""
+    """Both sides' runs at once, taking turns burst by burst (``jwtbench.envs.lockstep``)."""
     cwd.mkdir(parents=True, exist_ok=True)
     commands = {side: runners[side].run_command(side, outputs[side], selection) for side in SIDES}
     coordinator = Coordinator(
@@ -692,7 +692,7 @@ def run_ab(
 
 def cmd_ab(args: argparse.Namespace) -> int:
     """Dependency A/B: build/reuse both envs, interleave rounds, merge, compare."""
-    from bench.cli import UsageError
+    from jwtbench.cli.main import UsageError
 
     selection = Selection(
         profile="quick" if args.quick else args.profile,
@@ -725,7 +725,7 @@ def cmd_ab(args: argparse.Namespace) -> int:
 
 def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``jwtbench ab``."""
-    from bench.matrix import PROFILES
+    from jwtbench.measure.matrix import PROFILES
 
     parser = verbs.add_parser(
         "ab",

@@ -6,7 +6,7 @@ Real ``jwtbench run`` processes of this environment, started exactly as
 - identical code on both sides (factor 0): every flagged cell is a false
   alarm;
 - the head side's runs get ``--inject-slowdown ADAPTER=FACTOR``
-  (``bench.inject``: each call of that adapter is followed by a busy wait of
+  (``jwtbench.measure.inject``: each call of that adapter is followed by a busy wait of
   ``FACTOR`` times its own duration, so it is exactly ``1 + FACTOR`` times as
   slow whatever the machine does), and we count in how many trials every
   slowed cell is flagged. The other adapters' cells are not slowed: any flag
@@ -27,10 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.ab import DEFAULT_ROUNDS, SIDES, Selection, Side, child_environ, measure_rounds
-from bench.compare import compare_results
-from bench.merge import merge_rounds
-from bench.results import Results
+from jwtbench.analysis.compare import compare_results
+from jwtbench.cli.ab import DEFAULT_ROUNDS, SIDES, Selection, Side, child_environ, measure_rounds
+from jwtbench.measure.merge import merge_rounds
+from jwtbench.model.results import Results
 
 Echo = Callable[[str], None]
 
@@ -43,7 +43,7 @@ DEFAULT_SELECTION = Selection(
 def side_runner(slowed_adapter: str | None, factor: float) -> Side:
     """This environment's ``jwtbench run``, with ``slowed_adapter`` made ``1 + factor`` slower."""
     extra = ("--inject-slowdown", f"{slowed_adapter}={factor}") if slowed_adapter and factor else ()
-    return Side((sys.executable, "-m", "bench.cli"), child_environ(), extra)
+    return Side((sys.executable, "-m", "jwtbench.cli.main"), child_environ(), extra)
 
 
 def measure_pair(

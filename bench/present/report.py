@@ -2,7 +2,7 @@
 
 ``render_markdown(results)`` is pure: it turns a loaded ``Results`` into the
 report text. ``write_report(results, out_dir)`` draws the charts
-(``bench.charts``) and writes ``report.md`` next to them.
+(``jwtbench.present.charts``) and writes ``report.md`` next to them.
 
 The JWS data is read through ``JwsView``: every timed row and every matrix
 cell of the JWS family, indexed by ``JwsCell``. A cell whose recorded status is
@@ -25,17 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS
-from adapters.keys import PAYLOADS
-from bench.matrix import (
-    JWE_OPS,
-    JWS_OPS,
-    KEY_MODES,
-    NESTED_JWE_ALGS,
-    NESTED_OPS,
-    NESTED_SIG_ALGS,
-)
-from bench.results import Results, Row
+from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS
+from jwtbench.adapters.keys import PAYLOADS
+from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS
+from jwtbench.model.cell import JWE_OPS, JWS_OPS, KEY_MODES, NESTED_OPS
+from jwtbench.model.results import Results, Row
 
 FLOOR = "floor"
 REPORT_NAME = "report.md"
@@ -1553,7 +1547,7 @@ def render_markdown(results: Results, charts: Sequence[Path] = ()) -> str:
 
 def write_report(results: Results, out_dir: Path) -> Path:
     """Draw the charts and write ``out_dir/report.md``; return the report's path."""
-    from bench.charts import write_charts  # matplotlib is only needed here
+    from jwtbench.present.charts import write_charts  # matplotlib is only needed here
 
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = write_charts(results, out_dir)

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.keys import jws_key, load_claims
-from bench.results import load_results
-from bench.runner import run
+from jwtbench.adapters.keys import jws_key, load_claims
+from jwtbench.measure.runner import run
+from jwtbench.model.results import load_results
 
 
 @dataclass(frozen=True)

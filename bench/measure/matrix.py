@@ -13,15 +13,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
-from adapters import ADAPTERS, AdapterUnavailable, load_adapter
-from adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS, Adapter
-from adapters.keys import PAYLOADS
-
-JWS_OPS: tuple[str, ...] = ("sign", "verify")
-JWE_OPS: tuple[str, ...] = ("encrypt", "decrypt")
-NESTED_OPS: tuple[str, ...] = ("sign_encrypt", "decrypt_verify")
-ALL_OPS: tuple[str, ...] = JWS_OPS + JWE_OPS + NESTED_OPS
-KEY_MODES: tuple[str, ...] = ("prepared", "raw")
+from jwtbench.adapters import ADAPTERS, AdapterUnavailable, load_adapter
+from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS, Adapter
+from jwtbench.adapters.keys import PAYLOADS
+from jwtbench.model.cell import ALL_OPS, JWE_OPS, JWS_OPS, KEY_MODES, NESTED_OPS, Cell, Status
 
 #: The quick profile's JWE pairs: each key-management alg with A256GCM, and
 #: each content alg with dir and RSA-OAEP.
@@ -35,62 +30,13 @@ REPRESENTATIVE_JWE: tuple[tuple[str, str], ...] = tuple(
 NESTED_SIG_ALGS: tuple[str, ...] = ("HS256", "RS256", "ES256", "EdDSA")
 NESTED_JWE_ALGS: tuple[str, ...] = ("dir", "A256KW", "RSA-OAEP", "ECDH-ES")
 
-Status = Literal["ok", "unsupported", "unavailable", "invalid", "error"]
-
-
-@dataclass(frozen=True, order=True)
-class Cell:
-    """One measured unit of work. Field names are the results schema's ``params``."""
-
-    adapter: str
-    alg: str
-    op: str
-    key_mode: str
-    payload: str
-    enc: str | None = None
-    sig_alg: str | None = None
-
-    @property
-    def family(self) -> str:
-        """``jws``, ``jwe`` or ``nested`` (sign-then-encrypt)."""
-        if self.sig_alg is not None:
-            return "nested"
-        return "jwe" if self.enc is not None else "jws"
-
-    @property
-    def params(self) -> dict[str, str]:
-        """The cell as pytest parameters / results ``params`` (no empty fields)."""
-        out = {"adapter": self.adapter, "alg": self.alg}
-        if self.enc is not None:
-            out["enc"] = self.enc
-        if self.sig_alg is not None:
-            out["sig_alg"] = self.sig_alg
-        out |= {"op": self.op, "key_mode": self.key_mode, "payload": self.payload}
-        return out
-
-    @property
-    def id(self) -> str:
-        return "-".join(self.params.values())
-
-    @classmethod
-    def from_params(cls, params: dict[str, str]) -> Cell:
-        return cls(
-            adapter=params["adapter"],
-            alg=params["alg"],
-            op=params["op"],
-            key_mode=params["key_mode"],
-            payload=params["payload"],
-            enc=params.get("enc"),
-            sig_alg=params.get("sig_alg"),
-        )
-
 
 @dataclass(frozen=True)
 class Profile:
     """How much of the matrix to run and how long to time each cell.
 
     The timing fields are pytest-benchmark options and apply to each of the
-    ``passes`` passes over the matrix (``bench.runner.run`` says why a run
+    ``passes`` passes over the matrix (``jwtbench.measure.runner.run`` says why a run
     makes several): a cell is timed for about ``passes * max_time`` in all.
     ``min_time`` sets the length of one round (iterations are batched up to
     it), which keeps the number of stored raw rounds bounded for fast
@@ -167,13 +113,6 @@ PROFILES: dict[str, Profile] = {
         ),
     ),
 }
-
-
-def split_names(value: str | None) -> list[str] | None:
-    """``"HS256, RS256"`` or ``"HS256 RS256"`` -> ``["HS256", "RS256"]``; empty -> None."""
-    if not value:
-        return None
-    return [part.strip() for part in value.replace(" ", ",").split(",") if part.strip()]
 
 
 class MatrixError(ValueError):

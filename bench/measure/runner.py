@@ -21,13 +21,15 @@ from typing import Any
 
 import pytest
 
-from bench import benchmarks, lockstep
-from bench.cells import GateFailure, reusing_prepared
-from bench.inject import slowdown as slowdown_of
-from bench.interop import grids_for
-from bench.matrix import PROFILES, Cell, adapter_or_reason, build_matrix
-from bench.merge import merge_benchmarks
-from bench.results import (
+from jwtbench import benchmarks
+from jwtbench.measure import timers
+from jwtbench.measure.gate import GateFailure, reusing_prepared
+from jwtbench.measure.inject import slowdown as slowdown_of
+from jwtbench.measure.interop import grids_for
+from jwtbench.measure.matrix import PROFILES, adapter_or_reason, build_matrix
+from jwtbench.measure.merge import merge_benchmarks
+from jwtbench.model.cell import Cell
+from jwtbench.model.results import (
     SCHEMA_VERSION,
     load_results,
     now_iso,
@@ -169,13 +171,13 @@ def run(
     percent. Passes spread a cell's rounds over the whole run, so its median
     is robust and the spread between its passes shows how much to trust it.
 
-    Under a lockstep coordinator (``bench.lockstep``, as ``jwtbench ab`` runs
+    Under a lockstep coordinator (``jwtbench.envs.lockstep``, as ``jwtbench ab`` runs
     it) there is one pass: its bursts, paired with the other side's, replace
     the passes. ``slowdown`` (adapter, factor) is ``jwtbench calibrate``'s
     injected slowdown, recorded in the file.
     """
     profile = PROFILES[profile_name]
-    baton = lockstep.baton()
+    baton = timers.baton()
     passes = 1 if baton is not None else profile.passes if passes is None else passes
     if passes < 1:
         raise ValueError(f"passes must be at least 1, got {passes}")
@@ -193,7 +195,7 @@ def run(
     echo(f"jwtbench {profile.name}: {len(cells)} cells x {passes} passes -> {path}")
 
     args = [str(Path(benchmarks.__file__).parent / suite) for suite in SUITES.values()]
-    args += ["-p", "bench.plugin", "-p", "no:cacheprovider", "-p", "no:terminal"]
+    args += ["-p", "jwtbench.measure.plugin", "-p", "no:cacheprovider", "-p", "no:terminal"]
     args += ["--benchmark-enable", "--benchmark-quiet"]  # no "Wrote benchmark data" per pass
     args += [f"--jwtbench-profile={profile.name}"]
     for name, values in selection.items():

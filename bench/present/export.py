@@ -20,9 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.compare import CellKey, cell_key, cell_label, format_seconds, measured_rows
-from bench.results import Results, Row, load_results
-from bench.stats import summarize
+from jwtbench.analysis.compare import CellKey, cell_key, cell_label, format_seconds, measured_rows
+from jwtbench.analysis.stats import summarize
+from jwtbench.model.results import Results, Row, load_results
 
 FORMATS = ("csv", "github-action-benchmark")
 CSV_COLUMNS = (

@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from adapters import ADAPTERS, Expect
-from adapters.base import Adapter
-from adapters.floor import b64url, b64url_decode
-from adapters.keys import jwe_key, jws_key, load_claims
-from bench.matrix import Cell, adapter_or_reason, skip_reason
+from jwtbench.adapters import ADAPTERS, Expect
+from jwtbench.adapters.base import Adapter
+from jwtbench.adapters.jose import b64url, b64url_decode
+from jwtbench.adapters.keys import jwe_key, jws_key, load_claims
+from jwtbench.measure.matrix import adapter_or_reason, skip_reason
+from jwtbench.model.cell import Cell
 
 EXPECT = Expect()
 
