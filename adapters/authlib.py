@@ -29,6 +29,8 @@ def _jose() -> Any:
 
 class AuthlibAdapter(Adapter):
     name = "authlib"
+    label = "Authlib"
+    colour = "#2ca02c"
     library = "authlib"
     module = "authlib"
     backend = "cryptography"

@@ -61,8 +61,14 @@ class Adapter(ABC):
     """
 
     name: ClassVar[str]
+    #: How reports and charts name the library (its own spelling).
+    label: ClassVar[str] = ""
+    #: Its fixed colour in every chart (a matplotlib colour); "" picks a spare one.
+    colour: ClassVar[str] = ""
     #: Distribution name, for ``importlib.metadata.version``.
     library: ClassVar[str]
+    #: Other distributions whose versions the results record (a backend's).
+    distributions: ClassVar[tuple[str, ...]] = ()
     #: Module that must import for the adapter to be available.
     module: ClassVar[str]
     backend: ClassVar[str] = "cryptography"
@@ -195,6 +201,8 @@ class Adapter(ABC):
             "jwe_algs": sorted(self.jwe_algs, key=_order(JWE_ALGS)),
             "jwe_encs": sorted(self.jwe_encs, key=_order(JWE_ENCS)),
             "enabled_by_default": sorted(self.enabled_by_default),
+            "label": self.label or self.name,
+            "colour": self.colour,
             "notes": self.notes,
         }
 

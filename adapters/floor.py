@@ -47,6 +47,8 @@ class FloorAdapter(Adapter):
     """JWS with ``cryptography`` + stdlib only: the physical limit."""
 
     name = "floor"
+    label = "floor"
+    colour = "#404040"
     library = "cryptography"
     module = "cryptography"
     backend = "cryptography"

@@ -16,6 +16,8 @@ from jwtbench.adapters.keys import KeyMaterial
 
 class JWCryptoAdapter(Adapter):
     name = "jwcrypto"
+    label = "jwcrypto"
+    colour = "#ff7f0e"
     library = "jwcrypto"
     module = "jwcrypto"
     backend = "cryptography"

@@ -15,6 +15,8 @@ from jwtbench.adapters.keys import KeyMaterial
 
 class PyJWTAdapter(Adapter):
     name = "pyjwt"
+    label = "PyJWT"
+    colour = "#1f77b4"
     library = "pyjwt"
     module = "jwt"
     backend = "cryptography"

@@ -15,7 +15,10 @@ from jwtbench.adapters.keys import KeyMaterial
 
 class PythonJoseAdapter(Adapter):
     name = "python-jose"
+    label = "python-jose"
+    colour = "#d62728"
     library = "python-jose"
+    distributions = ("ecdsa", "rsa")  # its native backends, if present
     module = "jose"
     jws_algs = frozenset(
         ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512")

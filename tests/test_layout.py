@@ -74,8 +74,7 @@ def room_of(name: str) -> int | None:
 
 
 GRAPH = {
-    name: imports_of(name, path, set(project_modules()))
-    for name, path in project_modules().items()
+    name: imports_of(name, path, set(project_modules())) for name, path in project_modules().items()
 }
 
 

@@ -61,6 +61,7 @@ from jwtbench.analysis.stats import (
     compare_many_runs,
 )
 from jwtbench.model.results import Results, Row, load_results
+from jwtbench.present.fmt import format_ci, format_p, format_ratio, format_seconds, md_cell
 
 #: A cell's identity: its params as a sorted tuple of (name, value) pairs.
 CellKey = tuple[tuple[str, str], ...]
@@ -97,40 +98,6 @@ def cell_label(params: Mapping[str, Any]) -> str:
     rest = [str(params[k]) for k in PARAM_ORDER if k in params and k not in known]
     rest += [f"{k}={v}" for k, v in sorted(params.items()) if k not in PARAM_ORDER]
     return " ".join([str(params.get("adapter", "?")), alg, *rest])
-
-
-def format_seconds(seconds: float) -> str:
-    """A time per operation in a sensible unit: ``812 ns``, ``34.8 µs``, ``61.2 ms``."""
-    if math.isnan(seconds):
-        return "-"
-    for unit, scale in (("ns", 1e-9), ("µs", 1e-6), ("ms", 1e-3)):
-        if abs(seconds) < scale * 1000:
-            return f"{_three_digits(seconds / scale)} {unit}"
-    return f"{_three_digits(seconds)} s"
-
-
-def _three_digits(value: float) -> str:
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
-
-
-def format_ratio(ratio: float) -> str:
-    return "-" if math.isnan(ratio) else f"{ratio:.2f}x"
-
-
-def format_ci(low: float, high: float) -> str:
-    if math.isnan(low) or math.isnan(high):
-        return "-"
-    return f"[{low:.2f}, {high:.2f}]"
-
-
-def format_p(p_value: float) -> str:
-    if math.isnan(p_value):
-        return "-"
-    return "<0.001" if p_value < 0.001 else f"{p_value:.3f}"
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -698,16 +665,11 @@ def render_terminal(cmp: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def md_escape(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], right: set[int]) -> str:
     """A GitHub-flavoured table; ``right`` are the right-aligned (numeric) columns."""
     align = ["---:" if i in right else "---" for i in range(len(header))]
-    out = ["| " + " | ".join(md_escape(h) for h in header) + " |", "| " + " | ".join(align) + " |"]
-    out += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
+    out = ["| " + " | ".join(md_cell(h) for h in header) + " |", "| " + " | ".join(align) + " |"]
+    out += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(out)
 
 

@@ -281,7 +281,7 @@ def _values(raw: Sequence[str] | None) -> list[str]:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """List one machine's runs and the matching cells' medians over them."""
-    from jwtbench.cli.main import UsageError
+    from jwtbench.model.errors import UsageError
 
     machine = args.machine or machine_id()
     runs = load_runs(Path(args.results_dir), machine, labels=_values(args.label) or None)

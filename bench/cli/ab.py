@@ -73,8 +73,8 @@ from jwtbench.analysis.compare import (
 )
 from jwtbench.envs.lockstep import Coordinator, log_tail
 from jwtbench.measure.merge import merge_rounds
-from jwtbench.model.cell import split_names
 from jwtbench.model.results import Results, load_results, now_iso, run_path, write_atomic
+from jwtbench.model.selection import split_names
 
 SIDES = ("base", "head")
 #: Rounds by default (lockstep pairs of runs; see the module docstring).
@@ -692,7 +692,7 @@ def run_ab(
 
 def cmd_ab(args: argparse.Namespace) -> int:
     """Dependency A/B: build/reuse both envs, interleave rounds, merge, compare."""
-    from jwtbench.cli.main import UsageError
+    from jwtbench.model.errors import UsageError
 
     selection = Selection(
         profile="quick" if args.quick else args.profile,

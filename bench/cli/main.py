@@ -14,13 +14,11 @@ from pathlib import Path
 
 from jwtbench.adapters import ADAPTERS
 from jwtbench.adapters.base import JWS_ALGS
-from jwtbench.measure.matrix import PROFILES, MatrixError, adapter_or_reason
-from jwtbench.model.cell import ALL_OPS, split_names
-from jwtbench.model.results import ResultsError, load_results
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for; printed without a traceback."""
+from jwtbench.measure.matrix import PROFILES, adapter_or_reason
+from jwtbench.model.cell import ALL_OPS
+from jwtbench.model.errors import UsageError, UserError
+from jwtbench.model.results import load_results
+from jwtbench.model.selection import split_names
 
 
 def report_dir_for(results_path: Path) -> Path:
@@ -200,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
-    except (MatrixError, ResultsError, UsageError) as exc:
+    except UserError as exc:
         print(f"jwtbench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ from jwtbench.adapters import ADAPTERS, AdapterUnavailable, load_adapter
 from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS, Adapter
 from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.model.cell import ALL_OPS, JWE_OPS, JWS_OPS, KEY_MODES, NESTED_OPS, Cell, Status
+from jwtbench.model.errors import UserError
 
 #: The quick profile's JWE pairs: each key-management alg with A256GCM, and
 #: each content alg with dir and RSA-OAEP.
@@ -115,7 +116,7 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-class MatrixError(ValueError):
+class MatrixError(UserError, ValueError):
     """A requested name (adapter, alg, op...) is not known."""
 
 

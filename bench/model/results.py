@@ -28,18 +28,28 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from jwtbench.model.errors import UserError
+
 SCHEMA_VERSION = 1
 #: 1 - first release: JWS and JWE cells, raw rounds in stats.data.
 SCHEMA_HISTORY = {1: "first release"}
 
-#: Distributions whose versions are recorded in every run.
-TRACKED_DISTRIBUTIONS = (
-    "cryptography", "pyjwt", "jwcrypto", "authlib", "python-jose",
-    "pytest-benchmark", "ecdsa", "rsa",
-)  # fmt: skip
+#: The measuring side's own distributions, recorded in every run beside each
+#: adapter's library and the distributions it declares (``Adapter.distributions``).
+HARNESS_DISTRIBUTIONS = ("cryptography", "pytest-benchmark")
 
 
-class ResultsError(ValueError):
+def tracked_distributions() -> tuple[str, ...]:
+    """Every distribution whose version a run records, from the adapter registry."""
+    from jwtbench.adapters import ADAPTERS
+
+    names = list(HARNESS_DISTRIBUTIONS)
+    for cls in ADAPTERS.values():
+        names += [cls.library, *cls.distributions]
+    return tuple(dict.fromkeys(n for n in names if n != "jwtbench"))
+
+
+class ResultsError(UserError, ValueError):
     """A results file that jwtbench cannot read (named in the message)."""
 
 
@@ -66,7 +76,7 @@ def provenance() -> dict[str, Any]:
     from cryptography.hazmat.backends.openssl.backend import backend
 
     versions: dict[str, str | None] = {}
-    for dist in TRACKED_DISTRIBUTIONS:
+    for dist in tracked_distributions():
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

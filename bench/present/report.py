@@ -30,6 +30,7 @@ from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS
 from jwtbench.model.cell import JWE_OPS, JWS_OPS, KEY_MODES, NESTED_OPS
 from jwtbench.model.results import Results, Row
+from jwtbench.present.fmt import fmt_ops, fmt_ratio, fmt_seconds, fmt_us, md_escape
 
 FLOOR = "floor"
 REPORT_NAME = "report.md"
@@ -64,34 +65,6 @@ TIE = 1.10
 
 
 # -- formatting ---------------------------------------------------------------
-def fmt_ops(ops: float) -> str:
-    """Operations per second, humanely: ``12,345``, ``16.4``, ``0.52``."""
-    if ops >= 100:
-        return f"{ops:,.0f}"
-    if ops >= 10:
-        return f"{ops:.1f}"
-    return f"{ops:.2f}"
-
-
-def fmt_ratio(ratio: float) -> str:
-    """A ratio of times: ``1.8x``, ``12x``, ``1,234x``."""
-    if ratio >= 10:
-        return f"{ratio:,.0f}x"
-    return f"{ratio:.1f}x"
-
-
-def fmt_seconds(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest:02d} s"
-
-
-def md_escape(text: str) -> str:
-    """Text safe inside a Markdown table cell or list item."""
-    return re.sub(r"([\\`*_|<>\[\]])", r"\\\1", text)
-
-
 def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: bool = True) -> str:
     """A Markdown table; the first column left-aligned, the others right-aligned if ``numeric``."""
     align = [":--"] + ["--:" if numeric else ":--"] * (len(header) - 1)
@@ -912,11 +885,6 @@ def _combos(cells: Iterable[JweCell]) -> tuple[Combo, ...]:
 
 
 # -- JWE sections -------------------------------------------------------------
-def fmt_us(seconds: float) -> str:
-    """A time in microseconds, without the unit: ``1,484``, ``31.8``, ``8.50``."""
-    return fmt_ops(seconds * 1e6)
-
-
 def _versioned(view: JweView, adapter: str) -> str:
     version = view.versions.get(adapter)
     return md_escape(f"{adapter} {version}" if version and adapter != FLOOR else adapter)
