@@ -15,7 +15,10 @@ import json
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Literal
 
-from jwtbench.adapters.jose import Expect, VerificationError, check_claims
+# Expect and VerificationError are part of the contract: re-exported for adapters.
+from jwtbench.adapters.jose import Expect as Expect
+from jwtbench.adapters.jose import VerificationError as VerificationError
+from jwtbench.adapters.jose import check_claims
 from jwtbench.adapters.keys import KeyMaterial
 
 Use = Literal["sign", "verify", "encrypt", "decrypt"]
