@@ -12,7 +12,7 @@ import pytest
 
 from jwtbench.cli.main import main
 from jwtbench.measure.merge import merge_rounds
-from jwtbench.model.cell import Status
+from jwtbench.model.cell import Status, cell_key
 from jwtbench.model.records import CellRecord, RunRecord, Units, build_document
 from jwtbench.model.results import (
     Results,
@@ -193,6 +193,7 @@ def test_records_are_typed_and_build_the_whole_document() -> None:
             invalid[0].reason,
         )
     ]
+    assert record.by_key()[cell_key(invalid[0].params)] is invalid[0]
     doc = build_document(record)
     assert doc == {"benchmarks": [], "jwtbench": record.to_dict()}
 

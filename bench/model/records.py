@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jwtbench.model.cell import Status, cell_label
+from jwtbench.model.cell import CellKey, Status, cell_key, cell_label
 from jwtbench.model.errors import UserError
 
 #: The version this jwtbench writes (``jwtbench.model.schema.SCHEMA_HISTORY`` says
@@ -283,6 +283,10 @@ class RunRecord:
     units: Units = Units()
     #: ``jwtbench ab``'s description of the A/B comparison (only in ab results).
     ab: Mapping[str, Any] | None = None
+
+    def by_key(self) -> dict[CellKey, CellRecord]:
+        """Every cell by its ``cell_key`` (how ``compare`` and ``export`` look cells up)."""
+        return {cell_key(cell.params): cell for cell in self.cells}
 
     def status_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
