@@ -277,8 +277,9 @@ class RunRecord:
     adapters: Mapping[str, AdapterInfo]
     cells: tuple[CellRecord, ...]
     provenance: Provenance
-    #: The producer x consumer grid (``jwtbench.measure.interop`` entries); empty if skipped.
-    interop: tuple[Mapping[str, Any], ...] = ()
+    #: The producer x consumer grid (``jwtbench.measure.interop`` entries); empty if
+    #: skipped; None in files from before the grid existed (not recorded).
+    interop: tuple[Mapping[str, Any], ...] | None = ()
     timer: Timer = Timer()
     units: Units = Units()
     #: ``jwtbench ab``'s description of the A/B comparison (only in ab results).
@@ -310,7 +311,7 @@ class RunRecord:
             "units": self.units.to_dict(),
             "adapters": {name: info.to_dict() for name, info in self.adapters.items()},
             "cells": [cell.to_dict() for cell in self.cells],
-            "interop": _copy(list(self.interop)),
+            "interop": None if self.interop is None else _copy(list(self.interop)),
         }
         if run.lockstep:
             out["lockstep"] = {"pair": run.lockstep.pair, "side": run.lockstep.side}
@@ -336,7 +337,7 @@ class RunRecord:
             provenance=Provenance.from_dict(
                 _need(meta, "provenance", dict, where), f"{where}.provenance"
             ),
-            interop=tuple(_need(meta, "interop", list, where)),
+            interop=_interop(meta, where),
             timer=Timer.from_dict(_need(meta, "timer", dict, where), f"{where}.timer"),
             units=Units.from_dict(_need(meta, "units", dict, where), f"{where}.units"),
             ab=_optional(meta, "ab", where),
@@ -345,6 +346,12 @@ class RunRecord:
 
 def _adapters(obj: Mapping[str, Any], where: str) -> dict[str, AdapterInfo]:
     return {name: AdapterInfo.from_dict(name, obj[name], f"{where}.{name}") for name in obj}
+
+
+def _interop(meta: Mapping[str, Any], where: str) -> tuple[Mapping[str, Any], ...] | None:
+    if "interop" in meta and meta["interop"] is None:
+        return None  # migrated from before the grid: not recorded (not "none checked")
+    return tuple(_need(meta, "interop", list, where))
 
 
 def _optional(meta: Mapping[str, Any], key: str, where: str) -> dict[str, Any] | None:

@@ -21,7 +21,8 @@ SCHEMA_HISTORY: Mapping[int, str] = {
     "stats.data, adapters, provenance; later, without a version change: interop, "
     "passes, extra_info.merged_runs, extra_info.lockstep, lockstep, injected_slowdown, ab",
     2: "units of every metric (jwtbench.units) and the timer (jwtbench.timer); "
-    "passes and interop required; lockstep, injected_slowdown and ab declared; "
+    "passes and interop required (interop null: not recorded, in migrated files); "
+    "lockstep, injected_slowdown and ab declared; "
     "a cell's status must be one of jwtbench.model.cell.Status",
 }
 
@@ -32,7 +33,7 @@ V1_STATUS_ALIASES: Mapping[str, str] = {"not_run": "not run", "not-run": "not ru
 #: not the current defaults: v1 meant these whatever a later version writes.
 V1_DEFAULTS: Mapping[str, Any] = {
     "passes": 1,  # before passes, a run timed each cell once
-    "interop": [],  # before the grid: none recorded
+    "interop": None,  # before the grid: not recorded (an empty list means none checked)
     # pytest-benchmark's perf_counter: wall-clock seconds
     "timer": Timer(name="wall-clock", unit="seconds").to_dict(),
     "units": Units(time="s", ops="1/s", token_bytes="bytes").to_dict(),
