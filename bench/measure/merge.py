@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from jwtbench.analysis.compare import cell_key
+from jwtbench.model.cell import Status, cell_key
+from jwtbench.model.records import CellRecord, RunRecord, build_document
+from jwtbench.model.schema import upgrade
 
 
 def stats_from_rounds(data: Sequence[float], iterations: int = 1) -> dict[str, Any]:
@@ -79,7 +82,9 @@ def merge_benchmarks(runs: Sequence[Sequence[Mapping[str, Any]]]) -> list[dict[s
     return merged
 
 
-def merge_rounds(rounds: Sequence[Mapping[str, Any]], *, label: str) -> dict[str, Any]:
+def merge_rounds(
+    rounds: Sequence[Mapping[str, Any]], *, label: str, ab: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """One results file from several runs of the same selection.
 
     Each cell's raw ``stats.data`` are concatenated across rounds (in round
@@ -87,26 +92,31 @@ def merge_rounds(rounds: Sequence[Mapping[str, Any]], *, label: str) -> dict[str
     come from the first round; ``extra_info.merged_runs`` lists how many raw
     rounds each run contributed, so the runs can be told apart again. A cell
     that is not ``ok`` in some round takes that round's status (first one
-    seen) and the reason says which round.
+    seen) and the reason says which round. Rounds of an older schema are
+    migrated first; the result is the current schema (``ab``: ``jwtbench ab``'s
+    description of the comparison, recorded as ``jwtbench.ab``).
     """
     if not rounds:
         raise ValueError("no rounds to merge")
-    first = rounds[0]
-    merged = merge_benchmarks([raw.get("benchmarks", []) for raw in rounds])
-    cells: dict[Any, dict[str, Any]] = {}
-    for index, raw in enumerate(rounds):
-        for cell in raw["jwtbench"].get("cells", []):
-            key = cell_key(cell["params"])
+    docs = [upgrade(raw, f"round {index + 1}") for index, raw in enumerate(rounds)]
+    records = [RunRecord.from_dict(doc["jwtbench"], f"round {i + 1}") for i, doc in enumerate(docs)]
+    cells: dict[Any, CellRecord] = {}
+    for index, record in enumerate(records):
+        for cell in record.cells:
+            key = cell_key(cell.params)
             if key not in cells:
-                cells[key] = dict(cell)
-            elif cells[key]["status"] == "ok" and cell["status"] != "ok":
-                reason = f"round {index + 1}: {cell.get('reason', '')}".rstrip(": ")
-                cells[key] = {**cell, "reason": reason}
-    meta = json.loads(json.dumps(first["jwtbench"]))
-    meta["label"] = label
-    meta["started"] = first["jwtbench"].get("started")
-    meta["finished"] = rounds[-1]["jwtbench"].get("finished")
-    meta["seconds"] = round(sum(float(r["jwtbench"].get("seconds", 0)) for r in rounds), 2)
-    meta["interrupted"] = any(r["jwtbench"].get("interrupted") for r in rounds)
-    meta["cells"] = list(cells.values())
-    return {**json.loads(json.dumps(first)), "benchmarks": merged, "jwtbench": meta}
+                cells[key] = cell
+            elif cells[key].status is Status.OK and cell.status is not Status.OK:
+                reason = f"round {index + 1}: {cell.reason}".rstrip(": ")
+                cells[key] = replace(cell, reason=reason)
+    first, last = records[0], records[-1]
+    run = replace(
+        first.run,
+        label=label,
+        finished=last.run.finished,
+        seconds=round(sum(r.run.seconds for r in records), 2),
+        interrupted=any(r.run.interrupted for r in records),
+    )
+    merged = replace(first, run=run, cells=tuple(cells.values()), ab=ab or first.ab)
+    benches = merge_benchmarks([doc.get("benchmarks", []) for doc in docs])
+    return build_document(merged, benches, docs[0])

@@ -28,15 +28,18 @@ from jwtbench.measure.inject import slowdown as slowdown_of
 from jwtbench.measure.interop import grids_for
 from jwtbench.measure.matrix import PROFILES, adapter_or_reason, build_matrix
 from jwtbench.measure.merge import merge_benchmarks
-from jwtbench.model.cell import Cell
-from jwtbench.model.results import (
-    SCHEMA_VERSION,
-    load_results,
-    now_iso,
-    provenance,
-    run_path,
-    write_atomic,
+from jwtbench.model.cell import Cell, Status
+from jwtbench.model.records import (
+    AdapterInfo,
+    CellRecord,
+    Lockstep,
+    Provenance,
+    RunInfo,
+    RunRecord,
+    Slowdown,
+    build_document,
 )
+from jwtbench.model.results import load_results, now_iso, provenance, run_path, write_atomic
 
 SUITES = {"jws": "bench_jws.py", "jwe": "bench_jwe.py", "nested": "bench_nested.py"}
 
@@ -228,37 +231,30 @@ def run(
                 break
     seconds = time.perf_counter() - started
 
-    data: dict[str, Any] = {"benchmarks": []}
-    if measured:
-        data = {**measured[0], "benchmarks": merge_benchmarks([m["benchmarks"] for m in measured])}
+    benches = merge_benchmarks([m["benchmarks"] for m in measured]) if measured else []
     grid = _interop(cells, echo) if interop and not recorder.interrupted else []
-    _round_raw_data(data)
-    data["jwtbench"] = {
-        "schema_version": SCHEMA_VERSION,
-        "label": label or profile.name,
-        "profile": profile.name,
-        "selection": {k: list(v) if v else None for k, v in selection.items()},
-        "started": started_iso,
-        "finished": now_iso(),
-        "seconds": round(seconds, 2),
-        "passes": len(measured) if recorder.interrupted else passes,
-        "interrupted": recorder.interrupted,
-        "adapters": _adapters_info(cells),
-        "cells": _cell_list(cells, recorder),
-        "interop": grid,
-        **({"lockstep": {"pair": baton.pair, "side": baton.side}} if baton else {}),
-        **(
-            {"injected_slowdown": {"adapter": slowdown[0], "factor": slowdown[1]}}
-            if slowdown
-            else {}
+    _round_raw_data(benches)
+    record = RunRecord(
+        run=RunInfo(
+            label=label or profile.name,
+            profile=profile.name,
+            selection={k: list(v) if v else None for k, v in selection.items()},
+            started=started_iso,
+            finished=now_iso(),
+            seconds=round(seconds, 2),
+            passes=len(measured) if recorder.interrupted else passes,
+            interrupted=recorder.interrupted,
+            lockstep=Lockstep(baton.pair, baton.side) if baton else None,
+            injected_slowdown=Slowdown(*slowdown) if slowdown else None,
         ),
-        "provenance": provenance(),
-    }
-    write_atomic(path, data)
+        adapters=_adapters_info(cells),
+        cells=_cell_list(cells, recorder),
+        provenance=Provenance.from_dict(provenance(), "this machine"),
+        interop=tuple(grid),
+    )
+    write_atomic(path, build_document(record, benches, measured[0] if measured else None))
     load_results(path)  # never leave a file the loader would refuse
-    counts: dict[str, int] = {}
-    for cell in data["jwtbench"]["cells"]:
-        counts[cell["status"]] = counts.get(cell["status"], 0) + 1
+    counts = record.status_counts()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     echo(f"{'interrupted' if recorder.interrupted else 'done'} in {seconds:.1f}s: {summary}")
     return RunOutcome(path, counts, recorder.interrupted, seconds, exit_code)
@@ -277,40 +273,42 @@ def _interop(cells: Sequence[Cell], echo: Callable[[str], None]) -> list[dict[st
     return interop
 
 
-def _round_raw_data(data: dict[str, Any]) -> None:
+def _round_raw_data(benches: Sequence[dict[str, Any]]) -> None:
     """Keep 6 significant digits of each raw round (1 ppm, far below any noise).
 
     Python writes 17 digits per float; this halves the file without changing
     any statistic beyond the sixth digit.
     """
-    for bench in data.get("benchmarks", []):
+    for bench in benches:
         stats = bench.get("stats", {})
         if "data" in stats:
             stats["data"] = [float(f"{x:.6g}") for x in stats["data"]]
 
 
-def _adapters_info(cells: Sequence[Cell]) -> dict[str, Any]:
-    info: dict[str, Any] = {}
+def _adapters_info(cells: Sequence[Cell]) -> dict[str, AdapterInfo]:
+    """Every adapter asked for: its ``describe()``, or why it cannot run here."""
+    info: dict[str, AdapterInfo] = {}
     for name in dict.fromkeys(cell.adapter for cell in cells):
         adapter = adapter_or_reason(name)
         if isinstance(adapter, str):
-            info[name] = {"name": name, "available": False, "reason": adapter}
+            info[name] = AdapterInfo(name, available=False, reason=adapter)
         else:
-            info[name] = {**adapter.describe(), "available": True}
+            details = {k: v for k, v in adapter.describe().items() if k != "name"}
+            info[name] = AdapterInfo(name, available=True, details=details)
     return info
 
 
-def _cell_list(cells: Sequence[Cell], recorder: Recorder) -> list[dict[str, Any]]:
+def _cell_list(cells: Sequence[Cell], recorder: Recorder) -> tuple[CellRecord, ...]:
     """Every matrix cell with its status; cells never reached are ``not run``."""
     by_params = {json.dumps(c["params"], sort_keys=True): c for c in recorder.cells.values()}
     out = []
     for cell in cells:
         seen = by_params.get(json.dumps(cell.params, sort_keys=True))
         if seen is None:
-            out.append({"params": cell.params, "status": "not run", "reason": "run interrupted"})
+            out.append(CellRecord(cell.params, Status.NOT_RUN, "run interrupted"))
         else:
-            out.append({"params": cell.params, "status": seen["status"], "reason": seen["reason"]})
-    return out
+            out.append(CellRecord(cell.params, Status.of(seen["status"]), seen["reason"]))
+    return tuple(out)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,16 +2,14 @@
 
 The file *is* pytest-benchmark's own JSON (``benchmarks[].params``,
 ``stats.data`` with every raw round), so its ``compare`` and other tools read
-it; jwtbench adds ``extra_info`` per benchmark and the ``jwtbench`` object:
-
-    schema_version  int, see SCHEMA_HISTORY
-    label, profile, started, finished, interrupted, selection
-    adapters        {name: describe()} for every adapter asked for
-    cells           [{params, status, reason}] for every cell of the matrix
-    provenance      Python, cryptography, OpenSSL, CPU, machine id, versions
+it; jwtbench adds ``extra_info`` per benchmark and the ``jwtbench`` object,
+whose fields are the typed records of ``jwtbench.model.records`` and whose
+versions (and migrations) are in ``jwtbench.model.schema``.
 
 Writes are atomic (temporary file + rename): an interrupted run never leaves a
-half-written file. ``load_results`` refuses, by name, a file it cannot read.
+half-written file. ``load_results`` migrates older files in memory and refuses,
+by name and in one line, a file it cannot read: not text, not JSON, an unknown
+version, a cell without a known status, or a run that selected nothing.
 """
 
 from __future__ import annotations
@@ -20,19 +18,32 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from jwtbench.model.errors import UserError
+from jwtbench.model.records import SCHEMA_VERSION, ResultsError, RunRecord, build_document
+from jwtbench.model.schema import SCHEMA_HISTORY, upgrade
 
-SCHEMA_VERSION = 1
-#: 1 - first release: JWS and JWE cells, raw rounds in stats.data.
-SCHEMA_HISTORY = {1: "first release"}
+__all__ = [
+    "SCHEMA_HISTORY",
+    "SCHEMA_VERSION",
+    "Results",
+    "ResultsError",
+    "Row",
+    "build_document",
+    "latest_run",
+    "list_runs",
+    "load_results",
+    "machine_id",
+    "provenance",
+    "write_atomic",
+]
 
 #: The measuring side's own distributions, recorded in every run beside each
 #: adapter's library and the distributions it declares (``Adapter.distributions``).
@@ -47,10 +58,6 @@ def tracked_distributions() -> tuple[str, ...]:
     for cls in ADAPTERS.values():
         names += [cls.library, *cls.distributions]
     return tuple(dict.fromkeys(n for n in names if n != "jwtbench"))
-
-
-class ResultsError(UserError, ValueError):
-    """A results file that jwtbench cannot read (named in the message)."""
 
 
 def machine_id() -> str:
@@ -145,10 +152,21 @@ class Row:
 
 @dataclass
 class Results:
-    """A loaded, validated results file."""
+    """A loaded, validated results file, migrated to the current schema.
+
+    ``raw`` is the current-version document (a migrated copy if the file is
+    older); ``record`` is its ``jwtbench`` object typed. Building one from a
+    dict validates it the same way ``load_results`` does.
+    """
 
     path: Path | None
     raw: dict[str, Any]
+    record: RunRecord = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        name = str(self.path) if self.path is not None else "results"
+        self.raw = upgrade(self.raw, name)
+        self.record = RunRecord.from_dict(self.raw["jwtbench"], name)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -157,73 +175,106 @@ class Results:
 
     @property
     def cells(self) -> list[dict[str, Any]]:
-        cells: list[dict[str, Any]] = self.meta.get("cells", [])
+        """The cells as dicts (statuses validated); ``record.cells`` has them typed."""
+        cells: list[dict[str, Any]] = self.meta["cells"]
         return cells
 
     def rows(self) -> Iterator[Row]:
+        seconds = self.record.units.factor("time")  # 1.0 for every file written so far
         for bench in self.raw.get("benchmarks", []):
             stats = bench["stats"]
-            median = float(stats["median"])
+            median = float(stats["median"]) * seconds
+            data = stats.get("data", ())
             yield Row(
                 params={k: str(v) for k, v in bench["params"].items()},
                 median=median,
                 ops=1.0 / median if median > 0 else float("inf"),
-                rounds=int(stats.get("rounds", len(stats.get("data", [])))),
-                data=tuple(float(x) for x in stats.get("data", ())),
+                rounds=int(stats.get("rounds", len(data))),
+                data=tuple(float(x) * seconds for x in data),
                 extra_info=dict(bench.get("extra_info", {})),
             )
 
     def status_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for cell in self.cells:
-            counts[cell["status"]] = counts.get(cell["status"], 0) + 1
-        return counts
+        return self.record.status_counts()
 
 
-def validate(raw: Any, name: str) -> None:
-    """Raise ``ResultsError`` naming ``name`` unless ``raw`` is a readable results file."""
-    if not isinstance(raw, dict):
-        raise ResultsError(f"{name}: not a results file (top level is not a JSON object)")
-    meta = raw.get("jwtbench")
-    if not isinstance(meta, dict):
-        hint = " (a plain pytest-benchmark file?)" if "benchmarks" in raw else ""
-        raise ResultsError(f"{name}: not a jwtbench results file: no 'jwtbench' object{hint}")
-    version = meta.get("schema_version")
-    if version not in SCHEMA_HISTORY:
-        known = ", ".join(str(v) for v in SCHEMA_HISTORY)
-        raise ResultsError(
-            f"{name}: results schema_version {version!r} is not one this jwtbench reads "
-            f"(it reads {known}); upgrade jwtbench or re-run the benchmark"
-        )
-    benches = raw.get("benchmarks")
-    if not isinstance(benches, list):
-        raise ResultsError(f"{name}: 'benchmarks' is missing or not a list")
-    for i, bench in enumerate(benches):
-        if not isinstance(bench, dict) or not isinstance(bench.get("params"), dict):
-            raise ResultsError(f"{name}: benchmarks[{i}] has no params")
-        stats = bench.get("stats")
-        if not isinstance(stats, dict) or not isinstance(stats.get("median"), int | float):
-            raise ResultsError(f"{name}: benchmarks[{i}] has no stats.median")
-
-
-def load_results(path: str | Path) -> Results:
-    """Load and validate a results file; ``ResultsError`` says what is wrong with it."""
-    path = Path(path)
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        blob = path.read_bytes()
     except FileNotFoundError:
         raise ResultsError(f"{path}: no such results file") from None
     except OSError as exc:
         raise ResultsError(f"{path}: cannot read ({exc.strerror})") from None
     try:
+        return blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ResultsError(
+            f"{path}: not a results file: binary, not UTF-8 JSON text "
+            f"(byte 0x{blob[exc.start]:02x} at offset {exc.start}); "
+            "give the .json file jwtbench run wrote"
+        ) from None
+
+
+def load_results(path: str | Path) -> Results:
+    """Load, migrate and validate a results file; ``ResultsError`` says what is wrong."""
+    path = Path(path)
+    text = _read_text(path)
+    try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ResultsError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    validate(raw, str(path))
-    return Results(path=path, raw=raw)
+    except RecursionError:
+        raise ResultsError(f"{path}: not a results file (JSON nested too deeply)") from None
+    results = Results(path=path, raw=raw)
+    if not results.record.cells and not results.raw["benchmarks"]:
+        raise ResultsError(
+            f"{path}: the run selected nothing (no cells, no benchmarks): nothing to "
+            "report; re-run with a selection that names at least one cell"
+        )
+    return results
+
+
+#: ``<UTC stamp>_<label>.json``: the name ``run_path`` gives a run.
+_STAMP = re.compile(r"^(\d{8}T\d{6}Z)_")
+
+
+def run_time(path: Path) -> dt.datetime | None:
+    """When the run at ``path`` started: the stamp in its name, else ``jwtbench.started``."""
+    found = _STAMP.match(path.name)
+    if found:
+        when = dt.datetime.strptime(found.group(1), "%Y%m%dT%H%M%SZ")
+        return when.replace(tzinfo=dt.timezone.utc)
+    try:
+        started = json.loads(path.read_text(encoding="utf-8"))["jwtbench"]["started"]
+        when = dt.datetime.fromisoformat(str(started))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # unreadable: history and the loader say why when it is opened
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+_NEVER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
 def list_runs(results_dir: Path) -> list[Path]:
-    """Every saved run under ``results_dir`` (any machine), oldest first."""
+    """Every saved run under ``results_dir`` (any machine), oldest first, by run time.
+
+    Sorted by when each run started (``run_time``), not by file name: the
+    committed ``reference/quick.json`` has no stamp and must not pass for the
+    newest run. A file whose time cannot be told sorts first.
+    """
     runs = [p for p in results_dir.glob("*/*.json") if not p.name.startswith(".")]
-    return sorted(runs, key=lambda p: (p.name, str(p)))
+    return sorted(runs, key=lambda p: (run_time(p) or _NEVER, str(p)))
+
+
+#: The committed reference run's folder under ``results/`` (not a user run).
+REFERENCE_DIR = "reference"
+
+
+def latest_run(results_dir: Path) -> Path | None:
+    """The newest user run under ``results_dir``; None if there is none.
+
+    The committed reference run (``results/reference/``) is not a user run:
+    callers fall back to it themselves when there is nothing newer.
+    """
+    runs = [p for p in list_runs(results_dir) if p.parent.name != REFERENCE_DIR]
+    return runs[-1] if runs else None

@@ -1,0 +1,395 @@
+"""Typed records of a results file's ``jwtbench`` object, and the one document builder.
+
+The results file is pytest-benchmark's own JSON plus a top-level ``jwtbench``
+object (see ``jwtbench.model.schema`` for its versions). Every writer (the
+runner, ``merge_rounds``, ``ab``, ``calibrate``) fills these frozen records and
+calls :func:`build_document`, and every reader gets them back from
+:meth:`RunRecord.from_dict`, so a field is spelled in one place and a cell's
+status is read one way (``Status.of``): a missing or unknown status is a
+``ResultsError`` naming the cell, never silently ``ok``.
+
+``from_dict`` reads the current schema only; older files are migrated first
+(``jwtbench.model.schema.upgrade``, which imports this module, not the reverse).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jwtbench.model.cell import CellKey, Status, cell_key, cell_label
+from jwtbench.model.errors import UserError
+
+#: The version this jwtbench writes (``jwtbench.model.schema.SCHEMA_HISTORY`` says
+#: what each added).
+SCHEMA_VERSION = 2
+
+
+class ResultsError(UserError, ValueError):
+    """A results file that jwtbench cannot read (named in the message)."""
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON data (records never share mutable parts with a document)."""
+    return json.loads(json.dumps(value))
+
+
+def _need(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """``obj[key]`` if it is of ``kind``; else a ``ResultsError`` naming ``where.key``."""
+    if key not in obj:
+        raise ResultsError(f"{where}: '{key}' is missing")
+    value = obj[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
+        got = "null" if value is None else type(value).__name__
+        raise ResultsError(f"{where}: '{key}' is {got}, expected {_kind_name(kind)}")
+    return value
+
+
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true or false"}
+    return " or ".join(names.get(k, k.__name__) for k in _kinds(kind))
+
+
+# -- units -----------------------------------------------------------------------------
+
+#: Units a file may declare per metric, with the factor to this jwtbench's own unit
+#: (seconds, operations per second, bytes). A unit not listed is refused by name.
+KNOWN_UNITS: Mapping[str, Mapping[str, float]] = {
+    "time": {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9},
+    "ops": {"1/s": 1.0},
+    "token_bytes": {"bytes": 1.0},
+}
+#: Which fields of the file each metric of ``jwtbench.units`` covers (documentation
+#: as data: results/README.md lists the same).
+UNIT_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "time": (
+        "benchmarks[].stats.{min,max,mean,stddev,median,iqr,q1,q3,ld15iqr,hd15iqr,total}",
+        "benchmarks[].stats.data[]",
+        "jwtbench.seconds",
+    ),
+    "ops": ("benchmarks[].stats.ops",),
+    "token_bytes": ("benchmarks[].extra_info.token_bytes",),
+}
+
+
+@dataclass(frozen=True)
+class Units:
+    """The unit of every metric in the file (``jwtbench.units``)."""
+
+    time: str = "s"
+    ops: str = "1/s"
+    token_bytes: str = "bytes"
+
+    def factor(self, metric: str) -> float:
+        """Multiply a value of ``metric`` by this to get jwtbench's own unit."""
+        return KNOWN_UNITS[metric][str(getattr(self, metric))]
+
+    def to_dict(self) -> dict[str, str]:
+        return {metric: str(getattr(self, metric)) for metric in KNOWN_UNITS}
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any], where: str) -> Units:
+        values: dict[str, str] = {}
+        for metric, known in KNOWN_UNITS.items():
+            unit = _need(obj, metric, str, where)
+            if unit not in known:
+                raise ResultsError(
+                    f"{where}: unit {unit!r} for {metric} is not one this jwtbench reads "
+                    f"(it reads {', '.join(known)})"
+                )
+            values[metric] = unit
+        return cls(**values)
+
+
+#: The unit the timer reads, spelled out, by ``Units.time`` symbol.
+TIME_UNIT_NAMES: Mapping[str, str] = {
+    "s": "seconds",
+    "ms": "milliseconds",
+    "us": "microseconds",
+    "ns": "nanoseconds",
+}
+
+
+@dataclass(frozen=True)
+class Timer:
+    """What timed the rounds (``jwtbench.timer``): pytest-benchmark's wall clock."""
+
+    name: str = "wall-clock"
+    unit: str = "seconds"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "unit": self.unit}
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any], where: str) -> Timer:
+        unit = _need(obj, "unit", str, where)
+        if unit not in TIME_UNIT_NAMES.values():
+            raise ResultsError(f"{where}: timer unit {unit!r} is not one this jwtbench reads")
+        return cls(name=_need(obj, "name", str, where), unit=unit)
+
+
+# -- the parts of a run ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellRecord:
+    """One cell of the matrix with its status and why (``jwtbench.cells[]``)."""
+
+    params: Mapping[str, str]
+    status: Status
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"params": dict(self.params), "status": self.status.value, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, obj: Any, where: str) -> CellRecord:
+        if not isinstance(obj, dict):
+            raise ResultsError(f"{where}: not an object")
+        params = _need(obj, "params", dict, where)
+        name = f"{where} ({cell_label(params)})"
+        if "status" not in obj:
+            raise ResultsError(f"{name}: the cell has no status")
+        try:
+            status = Status.of(obj["status"])
+        except ValueError as exc:
+            raise ResultsError(f"{name}: {exc}") from None
+        reason = obj.get("reason") or ""
+        return cls({str(k): str(v) for k, v in params.items()}, status, str(reason))
+
+
+@dataclass(frozen=True)
+class AdapterInfo:
+    """An adapter asked for (``jwtbench.adapters[name]``): its ``describe()`` or why not."""
+
+    name: str
+    available: bool
+    reason: str = ""
+    #: ``Adapter.describe()``: library identity (label, colour, library...), version, algs.
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"name": self.name, **_copy(dict(self.details)), "available": self.available}
+        return out if self.available else {**out, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, name: str, obj: Any, where: str) -> AdapterInfo:
+        if not isinstance(obj, dict):
+            raise ResultsError(f"{where}: not an object")
+        details = {k: v for k, v in obj.items() if k not in ("name", "available", "reason")}
+        available = _need(obj, "available", bool, where)
+        return cls(name, available, str(obj.get("reason") or ""), _copy(details))
+
+
+#: Provenance fields, in the order they are written.
+PROVENANCE_FIELDS = (
+    "machine_id",
+    "node",
+    "python",
+    "python_implementation",
+    "platform",
+    "cpu",
+    "cpu_count",
+    "cryptography",
+    "openssl",
+)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where and with what the numbers were made (``jwtbench.provenance``)."""
+
+    machine_id: str | None = None
+    node: str | None = None
+    python: str | None = None
+    python_implementation: str | None = None
+    platform: str | None = None
+    cpu: str | None = None
+    cpu_count: int | None = None
+    cryptography: str | None = None
+    openssl: str | None = None
+    #: Version of every tracked distribution (None: not installed).
+    versions: Mapping[str, str | None] = field(default_factory=dict)
+    #: Fields a newer writer added that this one does not name (kept, not lost).
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {name: getattr(self, name) for name in PROVENANCE_FIELDS}
+        return {**out, "versions": dict(self.versions), **_copy(dict(self.extra))}
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any], where: str) -> Provenance:
+        versions = obj.get("versions") or {}
+        if not isinstance(versions, dict):
+            raise ResultsError(f"{where}: 'versions' is not an object")
+        known = {*PROVENANCE_FIELDS, "versions"}
+        extra = {k: v for k, v in obj.items() if k not in known}
+        return cls(**{n: obj.get(n) for n in PROVENANCE_FIELDS}, versions=versions, extra=extra)
+
+
+@dataclass(frozen=True)
+class Lockstep:
+    """Which lockstep pair and side a single run was (``jwtbench.lockstep``)."""
+
+    pair: str
+    side: str
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    """``jwtbench calibrate``'s injected slowdown (``jwtbench.injected_slowdown``)."""
+
+    adapter: str
+    factor: float
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What was run, when and how (the top-level scalar fields of ``jwtbench``)."""
+
+    label: str
+    profile: str
+    #: The names asked for per selection field (None: the profile's default).
+    selection: Mapping[str, Sequence[str] | None]
+    started: str | None
+    finished: str | None
+    seconds: float  # wall time of the whole run (unit: ``Units.time``)
+    passes: int
+    interrupted: bool = False
+    lockstep: Lockstep | None = None
+    injected_slowdown: Slowdown | None = None
+
+
+# -- the whole object ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """The ``jwtbench`` object of a results file, typed."""
+
+    run: RunInfo
+    adapters: Mapping[str, AdapterInfo]
+    cells: tuple[CellRecord, ...]
+    provenance: Provenance
+    #: The producer x consumer grid (``jwtbench.measure.interop`` entries); empty if
+    #: skipped; None in files from before the grid existed (not recorded).
+    interop: tuple[Mapping[str, Any], ...] | None = ()
+    timer: Timer = Timer()
+    units: Units = Units()
+    #: ``jwtbench ab``'s description of the A/B comparison (only in ab results).
+    ab: Mapping[str, Any] | None = None
+
+    def by_key(self) -> dict[CellKey, CellRecord]:
+        """Every cell by its ``cell_key`` (how ``compare`` and ``export`` look cells up)."""
+        return {cell_key(cell.params): cell for cell in self.cells}
+
+    def status_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for cell in self.cells:
+            counts[cell.status.value] = counts.get(cell.status.value, 0) + 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        run = self.run
+        out: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "label": run.label,
+            "profile": run.profile,
+            "selection": {k: list(v) if v else None for k, v in run.selection.items()},
+            "started": run.started,
+            "finished": run.finished,
+            "seconds": run.seconds,
+            "passes": run.passes,
+            "interrupted": run.interrupted,
+            "timer": self.timer.to_dict(),
+            "units": self.units.to_dict(),
+            "adapters": {name: info.to_dict() for name, info in self.adapters.items()},
+            "cells": [cell.to_dict() for cell in self.cells],
+            "interop": None if self.interop is None else _copy(list(self.interop)),
+        }
+        if run.lockstep:
+            out["lockstep"] = {"pair": run.lockstep.pair, "side": run.lockstep.side}
+        if run.injected_slowdown:
+            slow = run.injected_slowdown
+            out["injected_slowdown"] = {"adapter": slow.adapter, "factor": slow.factor}
+        if self.ab is not None:
+            out["ab"] = _copy(dict(self.ab))
+        out["provenance"] = self.provenance.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, meta: Mapping[str, Any], name: str) -> RunRecord:
+        """The record of a current-schema ``jwtbench`` object; ``name`` names the file."""
+        where = f"{name}: jwtbench"
+        return cls(
+            run=_run_info(meta, where),
+            adapters=_adapters(_need(meta, "adapters", dict, where), f"{where}.adapters"),
+            cells=tuple(
+                CellRecord.from_dict(cell, f"{where}.cells[{i}]")
+                for i, cell in enumerate(_need(meta, "cells", list, where))
+            ),
+            provenance=Provenance.from_dict(
+                _need(meta, "provenance", dict, where), f"{where}.provenance"
+            ),
+            interop=_interop(meta, where),
+            timer=Timer.from_dict(_need(meta, "timer", dict, where), f"{where}.timer"),
+            units=Units.from_dict(_need(meta, "units", dict, where), f"{where}.units"),
+            ab=_optional(meta, "ab", where),
+        )
+
+
+def _adapters(obj: Mapping[str, Any], where: str) -> dict[str, AdapterInfo]:
+    return {name: AdapterInfo.from_dict(name, obj[name], f"{where}.{name}") for name in obj}
+
+
+def _interop(meta: Mapping[str, Any], where: str) -> tuple[Mapping[str, Any], ...] | None:
+    if "interop" in meta and meta["interop"] is None:
+        return None  # migrated from before the grid: not recorded (not "none checked")
+    return tuple(_need(meta, "interop", list, where))
+
+
+def _optional(meta: Mapping[str, Any], key: str, where: str) -> dict[str, Any] | None:
+    return _need(meta, key, dict, where) if meta.get(key) is not None else None
+
+
+def _run_info(meta: Mapping[str, Any], where: str) -> RunInfo:
+    selection = _need(meta, "selection", dict, where)
+    lockstep = _optional(meta, "lockstep", where)
+    slowdown = _optional(meta, "injected_slowdown", where)
+    started, finished = meta.get("started"), meta.get("finished")
+    return RunInfo(
+        label=str(meta.get("label") or meta.get("profile") or ""),
+        profile=_need(meta, "profile", str, where),
+        selection={str(k): list(v) if v else None for k, v in selection.items()},
+        started=None if started is None else str(started),
+        finished=None if finished is None else str(finished),
+        seconds=float(_need(meta, "seconds", (int, float), where)),
+        passes=int(_need(meta, "passes", int, where)),
+        interrupted=bool(_need(meta, "interrupted", bool, where)),
+        lockstep=Lockstep(str(lockstep["pair"]), str(lockstep["side"])) if lockstep else None,
+        injected_slowdown=(
+            Slowdown(str(slowdown["adapter"]), float(slowdown["factor"])) if slowdown else None
+        ),
+    )
+
+
+def build_document(
+    record: RunRecord,
+    benchmarks: Sequence[Mapping[str, Any]] = (),
+    pytest_json: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The whole results file: pytest-benchmark's JSON, ``benchmarks``, and ``jwtbench``.
+
+    ``pytest_json`` is pytest-benchmark's own document of (the first pass of) the
+    run (machine_info, commit_info, datetime, version), kept as it is so
+    ``pytest-benchmark compare`` still reads the file; its ``benchmarks`` are
+    replaced by ``benchmarks``.
+    """
+    base = {k: v for k, v in (pytest_json or {}).items() if k not in ("benchmarks", "jwtbench")}
+    return {**_copy(base), "benchmarks": _copy(list(benchmarks)), "jwtbench": record.to_dict()}
