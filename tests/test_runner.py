@@ -17,6 +17,7 @@ from jwtbench.measure.matrix import PROFILES, MatrixError, adapter_or_reason, bu
 from jwtbench.measure.runner import run
 from jwtbench.model.cell import Cell
 from jwtbench.model.results import ResultsError, load_results
+from jwtbench.model.selection import Selection
 
 
 class FallbackAdapter(PyJWTAdapter):
@@ -75,12 +76,12 @@ QUICK = PROFILES["quick"]
 
 
 def test_matrix_keeps_unsupported_cells_and_validates_names() -> None:
-    cells = build_matrix(QUICK, adapters=["python-jose"], algs=["EdDSA", "HS256"])
+    cells = build_matrix(QUICK, Selection(adapters=("python-jose",), algs=("EdDSA", "HS256")))
     assert [c.alg for c in cells] == ["HS256"] * 4 + ["EdDSA"] * 4  # canonical order
     with pytest.raises(MatrixError, match="unknown algorithm HS999"):
-        build_matrix(QUICK, algs=["HS999"])
+        build_matrix(QUICK, Selection(algs=("HS999",)))
     with pytest.raises(MatrixError, match="unknown adapter nope"):
-        build_matrix(QUICK, adapters=["nope"])
+        build_matrix(QUICK, Selection(adapters=("nope",)))
 
 
 def test_cell_params_are_the_results_schema() -> None:
@@ -108,10 +109,12 @@ def test_missing_library_is_unavailable_with_reason(registry: Any) -> None:
 def test_run_records_every_status_and_goes_on(registry: Any, tmp_path: Path) -> None:
     outcome = run(
         "quick",
-        adapters=["floor", "fallback", "crashing", "missing", "python-jose"],
-        algs=["HS384", "EdDSA"],
-        ops=["sign"],
-        key_modes=["prepared"],
+        Selection(
+            adapters=("floor", "fallback", "crashing", "missing", "python-jose"),
+            algs=("HS384", "EdDSA"),
+            ops=("sign",),
+            key_modes=("prepared",),
+        ),
         results_dir=tmp_path,
         echo=lambda line: None,
     )
@@ -139,10 +142,12 @@ def test_run_records_every_status_and_goes_on(registry: Any, tmp_path: Path) -> 
 def test_interrupted_run_keeps_what_it_measured(registry: Any, tmp_path: Path) -> None:
     outcome = run(
         "quick",
-        adapters=["floor", "interrupting"],
-        algs=["HS256"],
-        ops=["sign", "verify"],
-        key_modes=["prepared"],
+        Selection(
+            adapters=("floor", "interrupting"),
+            algs=("HS256",),
+            ops=("sign", "verify"),
+            key_modes=("prepared",),
+        ),
         results_dir=tmp_path,
         echo=lambda line: None,
     )
