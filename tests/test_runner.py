@@ -61,11 +61,24 @@ class InterruptingAdapter(PyJWTAdapter):
         raise KeyboardInterrupt
 
 
+class CutOffAdapter(PyJWTAdapter):
+    """Signs fine through the gate and the first rounds, then Ctrl-C mid-measurement."""
+
+    name = "cutoff"
+    calls = 0
+
+    def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
+        type(self).calls += 1
+        if type(self).calls == 300:  # past the gate and calibration: rounds are being timed
+            raise KeyboardInterrupt
+        return super().sign(claims, key, alg)
+
+
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Register the test-only adapters for one test."""
     for cls in (FallbackAdapter, GullibleAdapter, CrashingAdapter, MissingAdapter,
-                InterruptingAdapter):  # fmt: skip
+                InterruptingAdapter, CutOffAdapter):  # fmt: skip
         monkeypatch.setitem(ADAPTERS, cls.name, cls)
     adapter_or_reason.cache_clear()
     yield ADAPTERS
@@ -177,3 +190,29 @@ def test_loader_refuses_unreadable_files_by_name(tmp_path: Path) -> None:
         load_results(future)
     with pytest.raises(ResultsError, match="no such results file"):
         load_results(tmp_path / "absent.json")
+
+
+def test_cell_cut_off_mid_measurement_keeps_no_number(registry: Any, tmp_path: Path) -> None:
+    """Defect 7 (runner half): a cell Ctrl-C cut short is ``not run`` and has no timing."""
+    CutOffAdapter.calls = 0
+    outcome = run(
+        "quick",
+        Selection(adapters=("floor", "cutoff"), algs=("HS256",), ops=("sign",)),
+        results_dir=tmp_path,
+        echo=lambda line: None,
+        passes=1,
+        interop=False,
+        # rounds past call 300 however fast or slow the machine is right now
+        extra_pytest_args=["--benchmark-min-rounds=1000"],
+    )
+    assert outcome.interrupted
+    results = load_results(outcome.path)
+    statuses = {
+        (c["params"]["adapter"], c["params"]["key_mode"]): c["status"] for c in results.cells
+    }
+    assert statuses["cutoff", "prepared"] == "not run"
+    ok = {k for k, status in statuses.items() if status == "ok"}
+    timed = {(r.params["adapter"], r.params["key_mode"]) for r in results.rows()}
+    assert timed == ok
+    assert ("floor", "prepared") in timed
+    assert statuses["cutoff", "raw"] == "not run"  # never reached
