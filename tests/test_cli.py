@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from matplotlib import image
 
+from jwtbench.adapters import ADAPTERS
 from jwtbench.cli.main import main
 from jwtbench.model.results import load_results
 
@@ -18,10 +19,13 @@ def test_quick_run_two_algs_writes_results_report_and_charts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run.json"
-    code = main(["run", "--quick", "--algs", "HS256,ES256", "--output", str(out)])
+    argv = ["run", "--quick", "--algs", "HS256,ES256", "--passes", "2", "--verbose"]
+    code = main([*argv, "--output", str(out)])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "[  40/40]" in printed  # progress, one line per cell
+    assert "[  40/40] pass 2/2" in printed  # --verbose: one line per cell and pass
+    assert "pass 2/2: 40/40 cells, 40 ok;" in printed  # each pass's summary
+    assert "done in " in printed and ": 40 cells, 40 ok" in printed
     results = load_results(out)
     rows = list(results.rows())
     assert {r.params["alg"] for r in rows} == {"HS256", "ES256"}
@@ -57,6 +61,24 @@ def test_list_shows_capabilities(capsys: pytest.CaptureFixture[str]) -> None:
     assert "EdDSA" in out
 
 
+def test_list_shows_jwe_nested_and_default_algs(capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect 11: list showed only the JWS matrix."""
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if line.startswith("JWE alg (encs)"))
+    columns = header.split()[3:]
+    assert columns == list(ADAPTERS)
+    dir_row = next(line.split() for line in lines if line.startswith("dir "))
+    marks = dict(zip(columns, dir_row[1:], strict=True))
+    assert marks["pyjwt"] == "-"  # pyjwt has no JWE
+    assert marks["jwcrypto"] == "all"
+    nested = {line.split()[0]: line for line in lines if line.startswith("  ") and "inside" in line}
+    assert "pyjwt" not in nested and "HS256" in nested["jwcrypto"]
+    defaults = lines[lines.index(next(x for x in lines if x.startswith("enabled by default"))) :]
+    assert any(line.split()[:2] == ["pyjwt", "none"] for line in defaults)
+    assert any(line.split()[:3] == ["jwcrypto", "all", "14"] for line in defaults)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -67,6 +89,11 @@ def test_list_shows_capabilities(capsys: pytest.CaptureFixture[str]) -> None:
         (["run", "--inject-slowdown", "nosuchlib=0.5"], "unknown adapter 'nosuchlib'"),
         (["run", "--inject-slowdown", "pyjwt"], "wants ADAPTER=FACTOR"),
         (["run", "--inject-slowdown", "pyjwt=-1"], "FACTOR must be >= 0"),
+        # defect 6a: an option naming nothing was read as "everything"
+        (["run", "--adapters", ""], "--adapters names nothing"),
+        (["run", "--algs", ","], "--algs names nothing"),
+        # defect 14: --quick --profile full ran quick
+        (["run", "--quick", "--profile", "full"], "--quick conflicts with --profile full"),
     ],
 )
 def test_user_errors_are_one_line_exit_2(

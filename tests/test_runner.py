@@ -17,6 +17,7 @@ from jwtbench.measure.matrix import PROFILES, MatrixError, adapter_or_reason, bu
 from jwtbench.measure.runner import run
 from jwtbench.model.cell import Cell
 from jwtbench.model.results import ResultsError, load_results
+from jwtbench.model.selection import Selection
 
 
 class FallbackAdapter(PyJWTAdapter):
@@ -60,11 +61,24 @@ class InterruptingAdapter(PyJWTAdapter):
         raise KeyboardInterrupt
 
 
+class CutOffAdapter(PyJWTAdapter):
+    """Signs fine through the gate and the first rounds, then Ctrl-C mid-measurement."""
+
+    name = "cutoff"
+    calls = 0
+
+    def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
+        type(self).calls += 1
+        if type(self).calls == 300:  # past the gate and calibration: rounds are being timed
+            raise KeyboardInterrupt
+        return super().sign(claims, key, alg)
+
+
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Register the test-only adapters for one test."""
     for cls in (FallbackAdapter, GullibleAdapter, CrashingAdapter, MissingAdapter,
-                InterruptingAdapter):  # fmt: skip
+                InterruptingAdapter, CutOffAdapter):  # fmt: skip
         monkeypatch.setitem(ADAPTERS, cls.name, cls)
     adapter_or_reason.cache_clear()
     yield ADAPTERS
@@ -75,12 +89,12 @@ QUICK = PROFILES["quick"]
 
 
 def test_matrix_keeps_unsupported_cells_and_validates_names() -> None:
-    cells = build_matrix(QUICK, adapters=["python-jose"], algs=["EdDSA", "HS256"])
+    cells = build_matrix(QUICK, Selection(adapters=("python-jose",), algs=("EdDSA", "HS256")))
     assert [c.alg for c in cells] == ["HS256"] * 4 + ["EdDSA"] * 4  # canonical order
     with pytest.raises(MatrixError, match="unknown algorithm HS999"):
-        build_matrix(QUICK, algs=["HS999"])
+        build_matrix(QUICK, Selection(algs=("HS999",)))
     with pytest.raises(MatrixError, match="unknown adapter nope"):
-        build_matrix(QUICK, adapters=["nope"])
+        build_matrix(QUICK, Selection(adapters=("nope",)))
 
 
 def test_cell_params_are_the_results_schema() -> None:
@@ -108,10 +122,12 @@ def test_missing_library_is_unavailable_with_reason(registry: Any) -> None:
 def test_run_records_every_status_and_goes_on(registry: Any, tmp_path: Path) -> None:
     outcome = run(
         "quick",
-        adapters=["floor", "fallback", "crashing", "missing", "python-jose"],
-        algs=["HS384", "EdDSA"],
-        ops=["sign"],
-        key_modes=["prepared"],
+        Selection(
+            adapters=("floor", "fallback", "crashing", "missing", "python-jose"),
+            algs=("HS384", "EdDSA"),
+            ops=("sign",),
+            key_modes=("prepared",),
+        ),
         results_dir=tmp_path,
         echo=lambda line: None,
     )
@@ -139,10 +155,12 @@ def test_run_records_every_status_and_goes_on(registry: Any, tmp_path: Path) -> 
 def test_interrupted_run_keeps_what_it_measured(registry: Any, tmp_path: Path) -> None:
     outcome = run(
         "quick",
-        adapters=["floor", "interrupting"],
-        algs=["HS256"],
-        ops=["sign", "verify"],
-        key_modes=["prepared"],
+        Selection(
+            adapters=("floor", "interrupting"),
+            algs=("HS256",),
+            ops=("sign", "verify"),
+            key_modes=("prepared",),
+        ),
         results_dir=tmp_path,
         echo=lambda line: None,
     )
@@ -172,3 +190,29 @@ def test_loader_refuses_unreadable_files_by_name(tmp_path: Path) -> None:
         load_results(future)
     with pytest.raises(ResultsError, match="no such results file"):
         load_results(tmp_path / "absent.json")
+
+
+def test_cell_cut_off_mid_measurement_keeps_no_number(registry: Any, tmp_path: Path) -> None:
+    """Defect 7 (runner half): a cell Ctrl-C cut short is ``not run`` and has no timing."""
+    CutOffAdapter.calls = 0
+    outcome = run(
+        "quick",
+        Selection(adapters=("floor", "cutoff"), algs=("HS256",), ops=("sign",)),
+        results_dir=tmp_path,
+        echo=lambda line: None,
+        passes=1,
+        interop=False,
+        # rounds past call 300 however fast or slow the machine is right now
+        extra_pytest_args=["--benchmark-min-rounds=1000"],
+    )
+    assert outcome.interrupted
+    results = load_results(outcome.path)
+    statuses = {
+        (c["params"]["adapter"], c["params"]["key_mode"]): c["status"] for c in results.cells
+    }
+    assert statuses["cutoff", "prepared"] == "not run"
+    ok = {k for k, status in statuses.items() if status == "ok"}
+    timed = {(r.params["adapter"], r.params["key_mode"]) for r in results.rows()}
+    assert timed == ok
+    assert ("floor", "prepared") in timed
+    assert statuses["cutoff", "raw"] == "not run"  # never reached

@@ -74,7 +74,6 @@ from jwtbench.analysis.compare import (
 from jwtbench.envs.lockstep import Coordinator, log_tail
 from jwtbench.measure.merge import merge_rounds
 from jwtbench.model.results import Results, load_results, now_iso, run_path, write_atomic
-from jwtbench.model.selection import split_names
 
 SIDES = ("base", "head")
 #: Rounds by default (lockstep pairs of runs; see the module docstring).
@@ -414,16 +413,10 @@ class Selection:
     def check(self) -> None:
         """Validate every name now (``MatrixError``), before any env is built."""
         from jwtbench.measure.matrix import PROFILES, build_matrix
+        from jwtbench.model import selection
 
-        cells = build_matrix(
-            PROFILES[self.profile],
-            adapters=split_names(self.adapters),
-            algs=split_names(self.algs),
-            encs=split_names(self.encs),
-            ops=split_names(self.ops),
-            key_modes=split_names(self.key_modes),
-            payloads=split_names(self.payloads),
-        )
+        chosen = selection.Selection.parse({f: getattr(self, f) for f in selection.FIELDS})
+        cells = build_matrix(PROFILES[self.profile], chosen)
         if not cells:
             raise AbError("the selection has no cell: nothing to measure")
 

@@ -18,6 +18,7 @@ from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS, Adapter
 from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.model.cell import ALL_OPS, JWE_OPS, JWS_OPS, KEY_MODES, NESTED_OPS, Cell, Status
 from jwtbench.model.errors import UserError
+from jwtbench.model.selection import Selection
 
 #: The quick profile's JWE pairs: each key-management alg with A256GCM, and
 #: each content alg with dir and RSA-OAEP.
@@ -116,6 +117,10 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+#: The whole matrix of a profile.
+ALL = Selection()
+
+
 class MatrixError(UserError, ValueError):
     """A requested name (adapter, alg, op...) is not known."""
 
@@ -146,21 +151,15 @@ def _pick(wanted: Sequence[str] | None, default: Sequence[str]) -> tuple[str, ..
     return tuple(name for name in default if name in wanted)
 
 
-def build_matrix(
-    profile: Profile,
-    *,
-    adapters: Sequence[str] | None = None,
-    algs: Sequence[str] | None = None,
-    encs: Sequence[str] | None = None,
-    ops: Sequence[str] | None = None,
-    key_modes: Sequence[str] | None = None,
-    payloads: Sequence[str] | None = None,
-) -> list[Cell]:
+def build_matrix(profile: Profile, selection: Selection = ALL) -> list[Cell]:
     """Every cell of the selection, in report order, unsupported ones included.
 
-    ``algs`` may name JWS and JWE algorithms; each family keeps the ones of its
-    kind (nested cells need both their signature and their JWE algorithm).
+    ``selection.algs`` may name JWS and JWE algorithms; each family keeps the
+    ones of its kind (nested cells need both their signature and their JWE
+    algorithm). May be empty: ``why_empty`` says which dimensions emptied it.
     """
+    adapters, algs, encs = selection.adapters, selection.algs, selection.encs
+    ops, key_modes, payloads = selection.ops, selection.key_modes, selection.payloads
     _check("adapter", adapters, tuple(ADAPTERS))
     _check("algorithm", algs, JWS_ALGS + JWE_ALGS)
     _check("enc", encs, JWE_ENCS)
@@ -211,6 +210,27 @@ def build_matrix(
         for payload in _pick(payloads, profile.nested_payloads)
     ]
     return cells
+
+
+def why_empty(profile: Profile, selection: Selection) -> str:
+    """Why ``selection`` matches no cell: the options that, together, leave nothing.
+
+    Each narrowed dimension is left out in turn; the ones whose absence gives
+    cells are the ones that emptied the matrix (one alone, or a clash).
+    """
+    given = selection.given()
+    shown = " ".join(f"--{n.replace('_', '-')} {','.join(v)}" for n, v in given.items())
+    culprits = [
+        f"--{name.replace('_', '-')}"
+        for name in given
+        if build_matrix(profile, selection.replace(**{name: None}))
+    ]
+    if not culprits:
+        return f"no cell of the {profile.name} profile matches {shown}"
+    return (
+        f"no cell of the {profile.name} profile matches {shown}: "
+        f"leaving out {' or '.join(culprits)} would select some"
+    )
 
 
 def skip_reason(cell: Cell) -> tuple[Status, str] | None:

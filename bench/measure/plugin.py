@@ -14,6 +14,8 @@ import pytest
 from jwtbench.measure import timers
 from jwtbench.measure.matrix import PROFILES, build_matrix, skip_reason
 from jwtbench.model.cell import Cell
+from jwtbench.model.errors import UserError
+from jwtbench.model.selection import FIELDS, Selection
 
 #: The test arguments of each family's suite: exactly the results ``params``.
 FAMILY_ARGS: dict[str, tuple[str, ...]] = {
@@ -24,27 +26,21 @@ FAMILY_ARGS: dict[str, tuple[str, ...]] = {
 _MATRIX = pytest.StashKey[list[Cell]]()
 
 
-def _csv(value: str | None) -> list[str] | None:
-    return [part.strip() for part in value.split(",") if part.strip()] if value else None
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("jwtbench", "jwtbench matrix selection")
     group.addoption("--jwtbench-profile", default="quick", choices=sorted(PROFILES))
-    for name in ("adapters", "algs", "encs", "ops", "key-modes", "payloads"):
-        group.addoption(f"--jwtbench-{name}", default=None, help=f"comma-separated {name}")
+    for name in FIELDS:
+        option = name.replace("_", "-")
+        group.addoption(f"--jwtbench-{option}", default=None, help=f"comma-separated {option}")
 
 
-def selection(config: pytest.Config) -> dict[str, Any]:
-    """The matrix selection given on the command line."""
-    return {
-        "adapters": _csv(config.getoption("--jwtbench-adapters")),
-        "algs": _csv(config.getoption("--jwtbench-algs")),
-        "encs": _csv(config.getoption("--jwtbench-encs")),
-        "ops": _csv(config.getoption("--jwtbench-ops")),
-        "key_modes": _csv(config.getoption("--jwtbench-key-modes")),
-        "payloads": _csv(config.getoption("--jwtbench-payloads")),
-    }
+def selection(config: pytest.Config) -> Selection:
+    """The matrix selection given on the command line (``--jwtbench-algs=HS256,...``)."""
+    values = {name: config.getoption(f"--jwtbench-{name.replace('_', '-')}") for name in FIELDS}
+    try:
+        return Selection.parse(values, prefix="--jwtbench-")
+    except UserError as exc:  # e.g. ``--jwtbench-algs=,``: pytest's own one-line usage error
+        raise pytest.UsageError(str(exc)) from None
 
 
 def as_param(cell: Cell, argnames: tuple[str, ...]) -> Any:
@@ -59,7 +55,7 @@ def matrix(config: pytest.Config) -> list[Cell]:
     """The session's matrix, built once from the options."""
     if _MATRIX not in config.stash:
         profile = PROFILES[config.getoption("--jwtbench-profile")]
-        config.stash[_MATRIX] = build_matrix(profile, **selection(config))
+        config.stash[_MATRIX] = build_matrix(profile, selection(config))
     return config.stash[_MATRIX]
 
 

@@ -1,34 +1,47 @@
 """Run the matrix through pytest-benchmark and save one results file.
 
 ``run()`` is a plain function (the CLI's ``run`` verb is a thin layer over it):
-it builds the matrix, runs the suites in-process with pytest, records every
-cell's status with its reason (``Recorder``), and writes pytest-benchmark's JSON
-plus the ``jwtbench`` object atomically under ``results/<machine-id>/``. A
-library that crashes makes one cell ``error`` and the run goes on; Ctrl-C keeps
-every cell measured so far (the file is marked ``interrupted``).
+it builds the matrix, checks the results file can be written, runs the suites
+in-process with pytest, records every cell's status with its reason
+(``Recorder``), and writes pytest-benchmark's JSON plus the ``jwtbench`` object
+atomically under ``results/<machine-id>/``. A library that crashes makes one
+cell ``error`` and the run goes on; Ctrl-C or SIGTERM keeps every cell measured
+so far (the file is marked ``interrupted``, cells not reached are ``not run``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, Protocol
 
 import pytest
 
-from jwtbench import benchmarks
 from jwtbench.measure import timers
 from jwtbench.measure.gate import GateFailure, reusing_prepared
 from jwtbench.measure.inject import slowdown as slowdown_of
 from jwtbench.measure.interop import grids_for
-from jwtbench.measure.matrix import PROFILES, adapter_or_reason, build_matrix
+from jwtbench.measure.matrix import (
+    ALL,
+    PROFILES,
+    MatrixError,
+    Profile,
+    adapter_or_reason,
+    build_matrix,
+    why_empty,
+)
 from jwtbench.measure.merge import merge_benchmarks
-from jwtbench.model.cell import Cell, Status
+from jwtbench.model.cell import FAILED_STATUSES, Cell, CellKey, Status, cell_key
+from jwtbench.model.errors import UserError
 from jwtbench.model.records import (
     AdapterInfo,
     CellRecord,
@@ -40,8 +53,12 @@ from jwtbench.model.records import (
     build_document,
 )
 from jwtbench.model.results import load_results, now_iso, provenance, run_path, write_atomic
+from jwtbench.model.selection import Selection
 
 SUITES = {"jws": "bench_jws.py", "jwe": "bench_jwe.py", "nested": "bench_nested.py"}
+#: The suites' folder (``jwtbench.benchmarks``). Located, not imported: the
+#: runner only hands the files to pytest, and ``benchmarks`` sits to its right.
+SUITES_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 def _first_line(text: str, limit: int = 300) -> str:
@@ -49,23 +66,86 @@ def _first_line(text: str, limit: int = 300) -> str:
     return line[:limit]
 
 
+class Progress(Protocol):
+    """Where a run reports progress: plain lines here, a progress bar in the CLI."""
+
+    def begin(self, header: str, steps: int) -> None:
+        """The run starts: ``steps`` = cells x passes."""
+
+    def cell(self, line: str) -> None:
+        """One cell of one pass is done (``line`` describes it)."""
+
+    def note(self, line: str) -> None:
+        """A line to show as is (pass summaries, the final summary)."""
+
+    def end(self) -> None:
+        """Measuring is over (also when interrupted): stop any live display."""
+
+
+@dataclass
+class LineProgress:
+    """Plain lines through ``echo``: per-pass summaries, per-cell lines if ``verbose``."""
+
+    echo: Callable[[str], None] = print
+    verbose: bool = False
+
+    def begin(self, header: str, steps: int) -> None:
+        self.echo(header)
+
+    def cell(self, line: str) -> None:
+        if self.verbose:
+            self.echo(line)
+
+    def note(self, line: str) -> None:
+        self.echo(line)
+
+    def end(self) -> None:
+        pass
+
+
+def count_line(counts: Mapping[str, int]) -> str:
+    """``38 ok, 2 failed (1 invalid, 1 error), 4 unsupported``: failures first after ok."""
+    failed = {s: n for s, n in counts.items() if s in FAILED_STATUSES}
+    parts = [f"{counts.get('ok', 0)} ok"]
+    if failed:
+        detail = ", ".join(f"{n} {s}" for s, n in sorted(failed.items()))
+        parts.append(f"{sum(failed.values())} failed ({detail})")
+    parts += [f"{n} {s}" for s, n in sorted(counts.items()) if s != "ok" and s not in failed]
+    return ", ".join(parts)
+
+
 @dataclass(eq=False)  # pytest registers plugin objects in sets: keep identity hashing
 class Recorder:
-    """pytest plugin object: every cell's status and reason, and progress lines."""
+    """pytest plugin object: every cell's status and reason, and progress."""
 
     total: int
-    echo: Callable[[str], None]
+    progress: Progress
     passes: int = 1
     cells: dict[str, dict[str, Any]] = field(default_factory=dict)
     interrupted: bool = False
     started: float = field(default_factory=time.perf_counter)
     pass_index: int = 0
     seen: set[str] = field(default_factory=set)  # cells reported in the current pass
+    #: Cells that passed in the current pass: only their benchmark entries are kept.
+    timed: set[CellKey] = field(default_factory=set)
+    #: Status counts of the current pass, for its summary line.
+    pass_counts: dict[str, int] = field(default_factory=dict)
 
     machine_info: dict[str, Any] | None = None
 
     def start_pass(self, index: int) -> None:
-        self.pass_index, self.seen = index, set()
+        self.pass_index, self.seen, self.timed, self.pass_counts = index, set(), set(), {}
+
+    def pass_summary(self) -> str:
+        elapsed = time.perf_counter() - self.started
+        return (
+            f"pass {self.pass_index + 1}/{self.passes}: {len(self.seen)}/{self.total} cells, "
+            f"{count_line(self.pass_counts)}; {elapsed:.1f}s elapsed"
+        )
+
+    def ok_keys(self) -> set[CellKey]:
+        """Cells whose final status is ok: the only ones the file may time."""
+        return {cell_key(c["params"]) for c in self.cells.values() if c["status"] == "ok"}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_benchmark_generate_machine_info(self) -> dict[str, Any] | None:
@@ -115,6 +195,9 @@ class Recorder:
             entry["reason"] = f"pass {self.pass_index + 1}: {entry['reason']}"
         self.cells[key] = {"params": params, **entry}
         self.seen.add(key)
+        self.pass_counts[entry["status"]] = self.pass_counts.get(entry["status"], 0) + 1
+        if entry["status"] == "ok":
+            self.timed.add(cell_key(params))
         self._progress(params, entry)
 
     def pytest_keyboard_interrupt(self) -> None:
@@ -126,7 +209,7 @@ class Recorder:
         detail = f"{entry['ops']:>12,.0f} ops/s" if "ops" in entry else entry["reason"][:70]
         elapsed = time.perf_counter() - self.started
         where = f"pass {self.pass_index + 1}/{self.passes} " if self.passes > 1 else ""
-        self.echo(
+        self.progress.cell(
             f"[{done:>4}/{self.total}] {where}{elapsed:6.1f}s  {label:<48} "
             f"{entry['status']:<11} {detail}"
         )
@@ -136,6 +219,67 @@ class RunError(RuntimeError):
     """The suites could not be run at all (not a failing cell: those are recorded)."""
 
 
+class OutputError(UserError):
+    """The results file cannot be written where asked (found out before measuring)."""
+
+
+@dataclass
+class Interrupts:
+    """SIGINT and SIGTERM during a run, both handled as Ctrl-C always was.
+
+    SIGTERM is what ``timeout``, docker and CI cancellation send; by default it
+    kills the process and the run is lost. Here either signal raises
+    ``KeyboardInterrupt`` only while ``armed`` (inside pytest, which then stops
+    cleanly at the current cell); elsewhere it is only noted, and the run stops
+    at the next pass boundary, so the file is always written.
+    """
+
+    signum: int | None = None
+    armed: bool = False
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.signum = self.signum or signum
+        if self.armed:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def arming(self) -> Iterator[None]:
+        self.armed = True
+        try:
+            yield
+        finally:
+            self.armed = False
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[Interrupts]:
+    """Route SIGINT and SIGTERM to an ``Interrupts`` (main thread only), then restore."""
+    state = Interrupts()
+    if threading.current_thread() is not threading.main_thread():
+        yield state  # signals are delivered to the main thread only
+        return
+    previous = {sig: signal.signal(sig, state.handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield state
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def check_output(path: Path) -> None:
+    """Refuse a results path that cannot be written, before anything is measured."""
+    if path.is_dir():
+        raise OutputError(f"{path} is a directory; give a file path such as {path / 'run.json'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # a real file, not os.access: that ignores read-only mounts and ACLs
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.stem}.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        where = exc.filename or path.parent
+        raise OutputError(f"cannot write results to {where}: {exc.strerror or exc}") from None
+
+
 @dataclass
 class RunOutcome:
     path: Path
@@ -143,21 +287,33 @@ class RunOutcome:
     interrupted: bool
     seconds: float
     exit_code: int
+    #: The signal that interrupted the run (SIGINT / SIGTERM), if one did.
+    signum: int | None = None
+
+
+def pytest_args(profile: Profile, selection: Selection, scratch: Path) -> list[str]:
+    """The in-process pytest command line shared by every pass.
+
+    pytest-benchmark's storage goes to ``scratch`` (a temporary folder): by
+    default it creates ``./.benchmarks`` in whatever folder a run starts from.
+    """
+    args = [str(SUITES_DIR / suite) for suite in SUITES.values()]
+    args += ["-p", "jwtbench.measure.plugin", "-p", "no:cacheprovider", "-p", "no:terminal"]
+    args += ["--benchmark-enable", "--benchmark-quiet"]  # no "Wrote benchmark data" per pass
+    args += [f"--benchmark-storage=file://{scratch / 'storage'}"]
+    args += [f"--jwtbench-profile={profile.name}", *selection.as_options(prefix="--jwtbench-")]
+    return args
 
 
 def run(
     profile_name: str = "quick",
+    selection: Selection = ALL,
     *,
-    adapters: Sequence[str] | None = None,
-    algs: Sequence[str] | None = None,
-    encs: Sequence[str] | None = None,
-    ops: Sequence[str] | None = None,
-    key_modes: Sequence[str] | None = None,
-    payloads: Sequence[str] | None = None,
     label: str | None = None,
     results_dir: Path = Path("results"),
     output: Path | None = None,
     echo: Callable[[str], None] = print,
+    progress: Progress | None = None,
     extra_pytest_args: Sequence[str] = (),
     passes: int | None = None,
     interop: bool = True,
@@ -177,68 +333,47 @@ def run(
     Under a lockstep coordinator (``jwtbench.envs.lockstep``, as ``jwtbench ab`` runs
     it) there is one pass: its bursts, paired with the other side's, replace
     the passes. ``slowdown`` (adapter, factor) is ``jwtbench calibrate``'s
-    injected slowdown, recorded in the file.
+    injected slowdown, recorded in the file. ``progress`` (default: plain
+    lines through ``echo``) shows how far the run is.
     """
     profile = PROFILES[profile_name]
     baton = timers.baton()
     passes = 1 if baton is not None else profile.passes if passes is None else passes
     if passes < 1:
         raise ValueError(f"passes must be at least 1, got {passes}")
-    selection = {
-        "adapters": adapters,
-        "algs": algs,
-        "encs": encs,
-        "ops": ops,
-        "key_modes": key_modes,
-        "payloads": payloads,
-    }
-    cells = build_matrix(profile, **selection)  # validates every name first
+    cells = build_matrix(profile, selection)  # validates every name first
+    if not cells:
+        raise MatrixError(why_empty(profile, selection))
     path = output or run_path(results_dir, label or profile.name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    echo(f"jwtbench {profile.name}: {len(cells)} cells x {passes} passes -> {path}")
-
-    args = [str(Path(benchmarks.__file__).parent / suite) for suite in SUITES.values()]
-    args += ["-p", "jwtbench.measure.plugin", "-p", "no:cacheprovider", "-p", "no:terminal"]
-    args += ["--benchmark-enable", "--benchmark-quiet"]  # no "Wrote benchmark data" per pass
-    args += [f"--jwtbench-profile={profile.name}"]
-    for name, values in selection.items():
-        if values:
-            args.append(f"--jwtbench-{name.replace('_', '-')}={','.join(values)}")
-
-    recorder = Recorder(total=len(cells), echo=echo, passes=passes)
+    check_output(path)
+    shown = progress or LineProgress(echo)
+    recorder = Recorder(total=len(cells), progress=shown, passes=passes)
     started_iso, started = now_iso(), time.perf_counter()
-    measured: list[dict[str, Any]] = []  # pytest-benchmark JSON of each pass
     slowed = slowdown_of(*slowdown) if slowdown else contextlib.nullcontext()
-    with slowed, reusing_prepared():  # gate each cell once, in its first pass
-        for index in range(passes):
-            recorder.start_pass(index)
-            pytest_json = path.with_name(f".{path.stem}.pass{index + 1}.pytest.json")
-            pass_args = [*args, *profile.pytest_options(warm_up=index == 0)]
-            pass_args += extra_pytest_args  # after the profile's: they override it
-            pass_args.append(f"--benchmark-json={pytest_json}")
-            try:
-                exit_code = int(pytest.main(pass_args, plugins=[recorder]))
-            except KeyboardInterrupt:  # pragma: no cover - pytest normally handles it
-                recorder.interrupted, exit_code = True, 2
-            if pytest_json.exists():
-                text = pytest_json.read_text(encoding="utf-8")
-                pytest_json.unlink()
-                if text.strip():  # pytest-benchmark leaves it empty when nothing was timed
-                    measured.append(json.loads(text))
-            if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-                raise RunError(f"pytest could not run the suites (exit {exit_code}); see above")
-            if recorder.interrupted:
-                break
+    with interruptible() as stop, slowed, reusing_prepared():  # gate each cell once
+        shown.begin(
+            f"jwtbench {profile.name}: {len(cells)} cells x {passes} passes -> {path}",
+            len(cells) * passes,
+        )
+        try:
+            measured, exit_code = _measure(profile, selection, recorder, stop, extra_pytest_args)
+        finally:
+            shown.end()
+        grid: list[dict[str, Any]] = []
+        if interop and not recorder.interrupted:
+            with stop.arming():
+                grid = _interop(cells, shown.note)
     seconds = time.perf_counter() - started
 
     benches = merge_benchmarks([m["benchmarks"] for m in measured]) if measured else []
-    grid = _interop(cells, echo) if interop and not recorder.interrupted else []
+    ok = recorder.ok_keys()  # a cell that ended failed or not run keeps no number
+    benches = [b for b in benches if cell_key(b["params"]) in ok]
     _round_raw_data(benches)
     record = RunRecord(
         run=RunInfo(
             label=label or profile.name,
             profile=profile.name,
-            selection={k: list(v) if v else None for k, v in selection.items()},
+            selection=selection.to_json(),
             started=started_iso,
             finished=now_iso(),
             seconds=round(seconds, 2),
@@ -255,9 +390,53 @@ def run(
     write_atomic(path, build_document(record, benches, measured[0] if measured else None))
     load_results(path)  # never leave a file the loader would refuse
     counts = record.status_counts()
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    echo(f"{'interrupted' if recorder.interrupted else 'done'} in {seconds:.1f}s: {summary}")
-    return RunOutcome(path, counts, recorder.interrupted, seconds, exit_code)
+    ended = "interrupted" if recorder.interrupted else "done"
+    shown.note(f"{ended} in {seconds:.1f}s: {len(cells)} cells, {count_line(counts)}")
+    return RunOutcome(path, counts, recorder.interrupted, seconds, exit_code, stop.signum)
+
+
+def _measure(
+    profile: Profile,
+    selection: Selection,
+    recorder: Recorder,
+    stop: Interrupts,
+    extra_pytest_args: Sequence[str],
+) -> tuple[list[dict[str, Any]], int]:
+    """Every pass's pytest-benchmark JSON (cells that passed only), and pytest's last exit code.
+
+    Stops after the pass an interrupt (Ctrl-C, SIGTERM) arrived in.
+    """
+    measured: list[dict[str, Any]] = []
+    exit_code = 0
+    with tempfile.TemporaryDirectory(prefix="jwtbench-run-") as tmp:
+        scratch = Path(tmp)
+        args = pytest_args(profile, selection, scratch)
+        for index in range(recorder.passes):
+            recorder.start_pass(index)
+            pytest_json = scratch / f"pass{index + 1}.json"
+            pass_args = [*args, *profile.pytest_options(warm_up=index == 0)]
+            pass_args += extra_pytest_args  # after the profile's: they override it
+            pass_args.append(f"--benchmark-json={pytest_json}")
+            try:
+                with stop.arming():
+                    exit_code = int(pytest.main(pass_args, plugins=[recorder]))
+            except KeyboardInterrupt:  # outside a test: pytest lets it through
+                recorder.interrupted, exit_code = True, 2
+            recorder.interrupted = recorder.interrupted or stop.signum is not None
+            text = pytest_json.read_text(encoding="utf-8") if pytest_json.exists() else ""
+            if text.strip():  # pytest-benchmark leaves it empty when nothing was timed
+                one = json.loads(text)
+                # a cell cut off mid-pass may have rounds but no verdict: drop them
+                one["benchmarks"] = [
+                    b for b in one["benchmarks"] if cell_key(b["params"]) in recorder.timed
+                ]
+                measured.append(one)
+            if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+                raise RunError(f"pytest could not run the suites (exit {exit_code}); see above")
+            if recorder.interrupted:
+                break
+            recorder.progress.note(recorder.pass_summary())
+    return measured, exit_code
 
 
 def _interop(cells: Sequence[Cell], echo: Callable[[str], None]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from jwtbench.adapters.keys import jws_key, load_claims
 from jwtbench.measure.runner import run
 from jwtbench.model.results import load_results
+from jwtbench.model.selection import Selection
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,7 @@ def harness_median(seconds: float = 1.0) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         outcome = run(
             "quick",
-            adapters=["pyjwt"],
-            algs=["HS256"],
-            ops=["sign"],
-            key_modes=["prepared"],
+            Selection(adapters=("pyjwt",), algs=("HS256",), ops=("sign",), key_modes=("prepared",)),
             results_dir=Path(tmp),
             echo=lambda line: None,
             passes=1,  # one block of rounds, like the timeit block it is compared with

@@ -1,0 +1,214 @@
+"""``jwtbench run``: measure the matrix, save the results file, draw its report.
+
+A thin layer over ``jwtbench.measure.runner.run``: it turns options into a
+``Selection``, refuses conflicting options and unusable paths before anything
+is measured, shows progress (a rich bar on a terminal, per-pass lines
+elsewhere) and maps an interrupted run to the signal's exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jwtbench.adapters import ADAPTERS
+from jwtbench.adapters.keys import PAYLOADS
+from jwtbench.cli.report import report_dir_for, write_report_for
+from jwtbench.measure.matrix import PROFILES
+from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, run
+from jwtbench.model.cell import ALL_OPS, KEY_MODES
+from jwtbench.model.errors import UsageError
+from jwtbench.model.selection import FIELDS, Selection
+
+DESCRIPTION = (
+    "Measure the selected matrix (adapters x algorithms x ops x key modes x payloads) "
+    "with pytest-benchmark, in several short passes, after a correctness gate per cell. "
+    "Writes one results file under ./results/<machine-id>/ (see --results-dir, "
+    "--output) and, beside it, charts and a Markdown report. Ctrl-C or SIGTERM stops "
+    "at the current cell and still writes the file (marked interrupted)."
+)
+
+
+@dataclass
+class RichProgress:
+    """A rich progress bar over cells x passes, with lines printed above it."""
+
+    verbose: bool = False
+    _bar: Any = field(default=None, init=False)
+    _task: Any = field(default=None, init=False)
+
+    def begin(self, header: str, steps: int) -> None:
+        # rich only here: the measuring room prints plain lines and needs no terminal library
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        # the real stdout, fixed now: pytest captures sys.stdout while a cell runs
+        console = Console(file=sys.stdout)
+        console.print(header, highlight=False)
+        self._bar = Progress(
+            "cells",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            auto_refresh=False,  # redrawn per cell, from the measuring thread only
+            transient=True,
+        )
+        self._task = self._bar.add_task("cells", total=steps)
+        self._bar.start()
+
+    def cell(self, line: str) -> None:
+        if self.verbose:
+            self._bar.console.print(line, highlight=False)
+        self._bar.update(self._task, advance=1)
+        self._bar.refresh()
+
+    def note(self, line: str) -> None:
+        if self._bar is None:
+            print(line, flush=True)
+        else:
+            self._bar.console.print(line, highlight=False)
+
+    def end(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def progress_for(verbose: bool) -> Progress:
+    """A bar on a terminal; plain, flushed lines otherwise (CI logs, pipes, tests)."""
+    if sys.stdout.isatty():
+        return RichProgress(verbose)
+    return LineProgress(lambda line: print(line, flush=True), verbose)
+
+
+def profile_of(args: argparse.Namespace) -> str:
+    """``--quick`` is ``--profile quick``; with another ``--profile`` it is a conflict."""
+    if args.quick and args.profile not in (None, "quick"):
+        raise UsageError(f"--quick conflicts with --profile {args.profile}; give one of them")
+    return "quick" if args.quick else args.profile or "quick"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Measure the matrix, save the results file, then draw its report."""
+    profile = profile_of(args)
+    if args.passes is not None and args.passes < 1:
+        raise UsageError(f"--passes must be at least 1, got {args.passes}")
+    selection = Selection.parse({name: getattr(args, name) for name in FIELDS})
+    output = Path(args.output) if args.output else None
+    if output is not None and not args.no_report and report_dir_for(output).is_file():
+        raise UsageError(f"the report folder {report_dir_for(output)} is a file; use --no-report")
+    outcome = run(
+        profile,
+        selection,
+        label=args.label,
+        results_dir=Path(args.results_dir),
+        output=output,
+        progress=progress_for(args.verbose),
+        passes=args.passes,
+        interop=not args.no_interop,
+        slowdown=_slowdown(args.inject_slowdown),
+    )
+    print(f"results: {outcome.path}")
+    if outcome.interrupted:
+        return _interrupted(outcome)
+    if not args.no_report:
+        print(f"report:  {write_report_for(outcome.path)}")
+    broken = outcome.counts.get("invalid", 0) + outcome.counts.get("error", 0)
+    return 1 if broken and args.strict else 0
+
+
+def _interrupted(outcome: RunOutcome) -> int:
+    """One line on stderr; exit 128 + the signal (143 for SIGTERM, 130 for Ctrl-C)."""
+    signum = outcome.signum or signal.SIGINT
+    name = signal.Signals(signum).name
+    print(
+        f"jwtbench: interrupted by {name}: results so far kept in {outcome.path} "
+        f"(cells not reached are 'not run'; no report drawn: jwtbench report "
+        f"{outcome.path})",
+        file=sys.stderr,
+    )
+    return 128 + signum
+
+
+def _slowdown(value: str | None) -> tuple[str, float] | None:
+    """``ADAPTER=FACTOR`` of ``--inject-slowdown``, checked."""
+    if not value:
+        return None
+    name, _, factor = value.partition("=")
+    if name not in ADAPTERS:
+        raise UsageError(f"--inject-slowdown: unknown adapter {name!r}")
+    try:
+        amount = float(factor)
+    except ValueError:
+        raise UsageError(f"--inject-slowdown wants ADAPTER=FACTOR, got {value!r}") from None
+    if not amount >= 0:
+        raise UsageError(f"--inject-slowdown: FACTOR must be >= 0, got {factor!r}")
+    return name, amount
+
+
+def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``jwtbench run``."""
+    run_ = verbs.add_parser(
+        "run",
+        help="measure the matrix and write results, charts, report",
+        description=DESCRIPTION,
+    )
+    run_.add_argument("--quick", action="store_true", help="the quick profile (the default)")
+    run_.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        help="; ".join(f"{p.name}: {p.description}" for p in PROFILES.values())
+        + " (default: quick)",
+    )
+    _add_selection(run_)
+    run_.add_argument(
+        "--passes",
+        type=int,
+        help="passes over the matrix, each timing every cell briefly (default: the "
+        "profile's, 5); the spread between passes is what compare judges a change against",
+    )
+    run_.add_argument("--no-interop", action="store_true", help="skip the producer x consumer grid")
+    run_.add_argument(
+        "--inject-slowdown",
+        metavar="ADAPTER=FACTOR",
+        help="calibration only (jwtbench calibrate): make ADAPTER's sign/verify exactly "
+        "1+FACTOR times as slow; recorded in the results file",
+    )
+    run_.add_argument("--label", help="name part of the results file (default: the profile)")
+    run_.add_argument(
+        "--results-dir",
+        default="results",
+        help="folder for results files, as DIR/<machine-id>/<time>_<label>.json "
+        "(default: ./results)",
+    )
+    run_.add_argument("--output", help="exact results file path (overrides --results-dir)")
+    run_.add_argument("--no-report", action="store_true", help="skip charts and report")
+    run_.add_argument(
+        "--strict", action="store_true", help="exit 1 if any cell is invalid or errored"
+    )
+    run_.add_argument(
+        "-v", "--verbose", action="store_true", help="one line per cell and pass, with its ops/s"
+    )
+    run_.set_defaults(func=cmd_run)
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    """``--adapters ... --payloads``: each narrows one dimension (default: all of it)."""
+    known = {
+        "adapters": ", ".join(ADAPTERS),
+        "algs": "JWS and/or JWE algorithms (jwtbench list shows them)",
+        "encs": "JWE content encryptions, e.g. A256GCM",
+        "ops": ", ".join(ALL_OPS),
+        "key_modes": ", ".join(KEY_MODES),
+        "payloads": ", ".join(PAYLOADS),
+    }
+    for name in FIELDS:
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            help=f"comma-separated, from: {known[name]} (default: all)",
+        )
