@@ -12,18 +12,7 @@ import pytest
 
 from jwtbench.adapters import ADAPTERS
 from jwtbench.adapters.pyjwt import PyJWTAdapter
-from jwtbench.analysis.compare import (
-    Comparison,
-    cell_key,
-    cell_label,
-    compare_results,
-    format_seconds,
-    measured_rows,
-    method_line,
-    render_markdown,
-    render_terminal,
-    split_runs,
-)
+from jwtbench.analysis.compare import Comparison, compare_results, measured_rows, split_runs
 from jwtbench.analysis.stats import MODE_FEW_RUNS, MODE_PAIRED, NO_CHANGE, REGRESSION
 from jwtbench.cli import main as cli
 from jwtbench.cli.ab import Selection
@@ -31,7 +20,10 @@ from jwtbench.cli.calibrate import measure_pair
 from jwtbench.envs import lockstep
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.merge import merge_rounds, stats_from_rounds
+from jwtbench.model.cell import cell_key, cell_label
 from jwtbench.model.results import Results, load_results, write_atomic
+from jwtbench.present.compare import method_line, render_markdown, render_terminal
+from jwtbench.present.fmt import format_seconds
 
 DATA = Path(__file__).parent / "data" / "compare"
 BASE = DATA / "base.json"

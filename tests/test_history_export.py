@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from matplotlib import image
 
-from jwtbench.analysis.compare import cell_key, cell_label
 from jwtbench.analysis.history import cell_histories, load_runs
 from jwtbench.analysis.stats import NO_CHANGE, REGRESSION
 from jwtbench.cli import main as cli
 from jwtbench.measure.merge import stats_from_rounds
+from jwtbench.model.cell import cell_key, cell_label
 from jwtbench.model.results import load_results, machine_id, write_atomic
 from jwtbench.present.export import CSV_COLUMNS, benchmark_name, to_csv, to_github_action_benchmark
 

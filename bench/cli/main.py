@@ -184,9 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=cmd_list)
 
     # regression tracking: each module registers its own verb(s)
-    from jwtbench.analysis import compare, history
-    from jwtbench.cli import ab, calibrate
-    from jwtbench.present import export
+    from jwtbench.cli import ab, calibrate, compare, export, history
 
     for module in (compare, ab, history, export, calibrate):
         module.add_parser(verbs)

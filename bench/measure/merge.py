@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jwtbench.analysis.compare import cell_key
+from jwtbench.model.cell import cell_key
 
 
 def stats_from_rounds(data: Sequence[float], iterations: int = 1) -> dict[str, Any]:
