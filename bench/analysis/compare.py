@@ -483,7 +483,27 @@ def pooling_warnings(side: str, files: Sequence[Results]) -> list[str]:
 
 
 def method_notes(cmp: Comparison) -> list[str]:
-    """The caveat for cells judged on too few runs (a single run per side, typically)."""
+    """Caveats: cells that moved but cannot reach significance; cells judged on one run."""
+    return _underpowered_notes(cmp) + _few_run_notes(cmp)
+
+
+def _underpowered_notes(cmp: Comparison) -> list[str]:
+    """Cells beyond the threshold whose passes cannot make it a verdict, and what would."""
+    weak = [c for c in cmp.cells if c.stats.runs_needed]
+    if not weak:
+        return []
+    needed = max(c.stats.runs_needed for c in weak)
+    have = min(min(c.stats.base_runs, c.stats.head_runs) for c in weak)
+    examples = ", ".join(f"{c.label} {c.stats.ratio:.2f}x" for c in weak[:3])
+    return [
+        f"{plural(len(weak), 'cell')} moved beyond the threshold but cannot reach "
+        f"significance with {have} passes a side at this drift ({examples}): they would "
+        f"need about {needed} passes a side (jwtbench run --passes {needed}, or more "
+        "files with --base-extra/--head-extra), or use `jwtbench ab`"
+    ]
+
+
+def _few_run_notes(cmp: Comparison) -> list[str]:
     few = [c.stats for c in cmp.cells if c.stats.mode == MODE_FEW_RUNS]
     if not few:
         return []

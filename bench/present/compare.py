@@ -13,6 +13,7 @@ from jwtbench.analysis.stats import (
     IMPROVEMENT,
     MODE_FEW_RUNS,
     MODE_PAIRED,
+    MODE_POOLED,
     MODE_RUNS,
     NO_CHANGE,
     REGRESSION,
@@ -25,6 +26,10 @@ _PAIRED_TEST = (
     "Wilcoxon signed-rank on lockstep burst-pair ratios, CI by two-level bootstrap "
     "(rounds, then pairs)"
 )
+_POOLED_TEST = (
+    "moderated t on log per-pass medians, drift pooled across cells; CI from the same "
+    "test at the family level"
+)
 _SINGLE_RULE = "Mann-Whitney on the rounds, CI must clear 1 + threshold"
 
 
@@ -36,6 +41,7 @@ def method_line(cmp: Comparison) -> str:
         return runs
     names = {
         MODE_PAIRED: ("paired", _PAIRED_TEST),
+        MODE_POOLED: ("run-level", _POOLED_TEST),
         MODE_RUNS: ("run-level", _RUN_TEST),
         MODE_FEW_RUNS: ("single-run", _SINGLE_RULE),
     }
@@ -87,7 +93,10 @@ def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[in
 
 
 def _table_header(cmp: Comparison) -> list[str]:
-    return ["cell", "base", "head", "ratio", _ci_header(cmp.alpha), "p", "runs", "verdict"]
+    ci = _ci_header(cmp.alpha)
+    if MODE_POOLED in cmp.modes():  # that test's interval is at the family's level
+        ci = f"{ci} (family)"
+    return ["cell", "base", "head", "ratio", ci, "p", "runs", "verdict"]
 
 
 #: Right-aligned (numeric) columns of the cell table.
