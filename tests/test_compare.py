@@ -12,18 +12,7 @@ import pytest
 
 from jwtbench.adapters import ADAPTERS
 from jwtbench.adapters.pyjwt import PyJWTAdapter
-from jwtbench.analysis.compare import (
-    Comparison,
-    cell_key,
-    cell_label,
-    compare_results,
-    format_seconds,
-    measured_rows,
-    method_line,
-    render_markdown,
-    render_terminal,
-    split_runs,
-)
+from jwtbench.analysis.compare import Comparison, compare_results, measured_rows, split_runs
 from jwtbench.analysis.stats import MODE_FEW_RUNS, MODE_PAIRED, NO_CHANGE, REGRESSION
 from jwtbench.cli import main as cli
 from jwtbench.cli.ab import Selection
@@ -31,7 +20,10 @@ from jwtbench.cli.calibrate import measure_pair
 from jwtbench.envs import lockstep
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.merge import merge_rounds, stats_from_rounds
+from jwtbench.model.cell import cell_key, cell_label
 from jwtbench.model.results import Results, load_results, write_atomic
+from jwtbench.present.compare import method_line, render_markdown, render_terminal
+from jwtbench.present.fmt import format_seconds
 
 DATA = Path(__file__).parent / "data" / "compare"
 BASE = DATA / "base.json"
@@ -453,3 +445,33 @@ def test_a_4x_slower_pyjwt_is_flagged_for_exactly_its_cells(real: Comparison) ->
     flagged = sorted(cell_label(c.params) for c in real.regressions)
     assert flagged == sorted(cell_label(p) for p in SLOWED), render_terminal(real)
     assert all(c.stats.ratio > 2.0 for c in real.regressions)
+
+
+# -- defect 12b: cells present on one side only are summarised -------------------------
+
+
+def test_only_in_head_is_summarised_unless_verbose(tmp_path: Path) -> None:
+    def keep_few(raw: dict[str, Any]) -> None:
+        raw["benchmarks"] = raw["benchmarks"][:5]
+        kept = {json.dumps(b["params"], sort_keys=True) for b in raw["benchmarks"]}
+        cells = raw["jwtbench"]["cells"]
+        raw["jwtbench"]["cells"] = [
+            c for c in cells if json.dumps(c["params"], sort_keys=True) in kept
+        ]
+
+    small = edited(BASE, keep_few)
+    cmp = compare_results(small, load_results(BASE))
+    extra = cmp.only_in_head
+    assert len(extra) > 60
+    text = render_terminal(cmp)
+    lines = [line for line in text.splitlines() if line.startswith("only in head")]
+    assert len(lines) == 1
+    [line] = lines
+    assert f"{len(extra)} cells" in line and "adapter: " in line and "family: jws" in line
+    assert "e.g. " + cell_label(extra[0]) in line and "--verbose" in line
+    verbose = render_terminal(cmp, verbose=True)
+    assert sum(line.startswith("only in head: ") for line in verbose.splitlines()) == len(extra)
+    markdown = render_markdown(cmp)
+    assert all(f"`{cell_label(p)}`" in markdown for p in extra)
+    summary = cmp.one_sided("head")
+    assert sum(n for _, n in dict(summary.counts)["adapter"]) == len(extra)

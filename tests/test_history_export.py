@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from matplotlib import image
 
-from jwtbench.analysis.compare import cell_key, cell_label
 from jwtbench.analysis.history import cell_histories, load_runs
 from jwtbench.analysis.stats import NO_CHANGE, REGRESSION
 from jwtbench.cli import main as cli
 from jwtbench.measure.merge import stats_from_rounds
+from jwtbench.model.cell import cell_key, cell_label
 from jwtbench.model.results import load_results, machine_id, write_atomic
 from jwtbench.present.export import CSV_COLUMNS, benchmark_name, to_csv, to_github_action_benchmark
 
@@ -200,3 +200,64 @@ def test_export_verb_writes_stdout_or_a_file(
     assert out.read_text(encoding="utf-8").startswith(",".join(CSV_COLUMNS) + "\n")
     assert jwtbench("export", str(tmp_path / "missing.json"), "--format", "csv") == 2
     assert "no such results file" in capsys.readouterr().err
+
+
+# -- defect 8: history judges a step with compare's own rule ---------------------------
+
+
+def save_passes(folder: Path, hour: int, factors: list[float]) -> Path:
+    """The golden run in 5 passes of 4 rounds, pass ``i`` scaled by ``factors[i]`` (drift)."""
+    raw = golden()
+    for index, bench in enumerate(raw["benchmarks"]):
+        data = bench["stats"]["data"]
+        if len(data) != 20:
+            continue
+        turn = factors[index % len(factors) :] + factors[: index % len(factors)]
+        scaled = [v * turn[i // 4] for i, v in enumerate(data)]
+        bench["stats"] = stats_from_rounds(scaled)
+        bench["extra_info"]["merged_runs"] = [4] * 5
+    raw["jwtbench"]["started"] = f"2026-11-29T{hour:02d}:00:10+00:00"
+    path = folder / f"20261129T{hour:02d}0010Z_quick.json"
+    write_atomic(path, raw)
+    return path
+
+
+def test_history_and_compare_agree_on_two_identical_code_runs(tmp_path: Path) -> None:
+    from jwtbench.analysis.compare import compare_results
+    from jwtbench.analysis.stats import compare_samples
+
+    folder = tmp_path / MACHINE
+    # identical code; the machine flipped to its slow speed in 3 of the second run's passes
+    first = save_passes(folder, 1, [1.0, 1.02, 0.98, 1.0, 1.01])
+    second = save_passes(folder, 2, [1.25, 1.0, 1.25, 0.98, 1.25])
+    runs = load_runs(tmp_path, MACHINE, warn=lambda _: None)
+    histories = cell_histories(runs, {})
+    steps = {key: points[1].step for key, points in histories.items() if len(points) > 1}
+    cmp = compare_results(load_results(first), load_results(second))
+    assert steps == {cell.key: cell.stats for cell in cmp.cells}  # one rule
+    assert [s.verdict for s in steps.values() if s and s.verdict != NO_CHANGE] == []
+    assert cmp.regressions == [] and cmp.improvements == []
+    # the rule history used before (rounds pooled as independent samples) cries wolf
+    pooled = [
+        compare_samples(a.row.data, b.row.data).verdict
+        for a, b in (points for points in histories.values() if len(points) > 1)
+    ]
+    assert pooled.count(REGRESSION) + pooled.count("improvement") > 0
+
+
+# -- defect 16: the chart's y axis starts at 0 and every tick is a full date/time ------
+
+
+def test_history_chart_starts_at_zero_with_full_tick_labels(results_dir: Path) -> None:
+    import re
+
+    from jwtbench.present.history import chart_figure
+
+    runs = load_runs(results_dir, MACHINE, warn=lambda _: None)
+    histories = cell_histories(runs, {"adapter": ["pyjwt"], "alg": ["RS256"]})
+    fig = chart_figure(histories)
+    fig.canvas.draw()
+    [ax] = fig.axes
+    assert ax.get_ylim()[0] == 0 and ax.get_yscale() == "linear"
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all(re.fullmatch(r"\d{4}-\d\d-\d\d\n\d\d:\d\d", t) for t in labels), labels

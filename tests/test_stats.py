@@ -12,19 +12,19 @@ import numpy as np
 import pytest
 from scipy import stats as sps  # type: ignore[import-untyped]
 
+from jwtbench.analysis.bootstrap import bootstrap_medians as _bootstrap_medians
+from jwtbench.analysis.bootstrap import bootstrap_run_medians as _bootstrap_run_medians
+from jwtbench.analysis.cells import _decide, _welch_log_medians
 from jwtbench.analysis.stats import (
     IMPROVEMENT,
     MODE_FEW_RUNS,
+    MODE_POOLED,
     MODE_ROUNDS,
     MODE_RUNS,
     NO_CHANGE,
     REGRESSION,
     TOO_FEW,
     CellComparison,
-    _bootstrap_medians,
-    _bootstrap_run_medians,
-    _decide,
-    _welch_log_medians,
     adjust_pvalues,
     compare_many,
     compare_many_runs,
@@ -559,3 +559,65 @@ def test_runs_reject_bad_input(base: Any, message: str) -> None:
         compare_runs(base, [[1e-4] * 5])
     with pytest.raises(ValueError, match="min_runs"):
         compare_runs([[1e-4] * 5], [[1e-4] * 5], min_runs=1)
+
+
+# -- defect 9: a whole run (550 cells, 5 passes a side) must see a 2x cell ------------
+
+
+def whole_run(rng: np.random.Generator, cells: int = 550) -> dict[int, list[list[float]]]:
+    """``cells`` cells of 5 passes x 4 rounds; each cell drifts 0.05-0.25 between passes."""
+    drifts = rng.uniform(0.05, 0.25, cells)
+    return {
+        i: runs_of(rng, 5, drift=float(drifts[i]), rounds=4, outlier_rate=0) for i in range(cells)
+    }
+
+
+@pytest.mark.parametrize("factor", [2.0, 3.0, 5.0])
+def test_whole_run_sees_one_slowed_cell_and_nothing_else(factor: float) -> None:
+    rng = np.random.default_rng(300)
+    base = whole_run(rng)
+    target = 7
+    slowed = {k: (runs, [[v * factor for v in r] for r in runs]) for k, runs in base.items()}
+    same = {k: (runs, runs) for k, runs in base.items()}
+    slowed = {k: (pair if k == target else same[k]) for k, pair in slowed.items()}
+    result = compare_many_runs(slowed, n_boot=100)
+    assert flagged(result) == {target: REGRESSION}
+    cell = result[target]
+    assert cell.mode == MODE_POOLED and cell.ci_low > 1.05
+    assert cell.ratio == pytest.approx(factor)
+    # the verdict and the interval agree: the family-level interval clears 1 iff p < alpha
+    assert (cell.ci_low > 1) == (cell.p_value < 0.01)
+    assert flagged(compare_many_runs(same, n_boot=100)) == {}
+    # the old run-level rule (Welch per cell, Holm over 550 cells) could not see it
+    alone = compare_runs(*slowed[target], n_boot=100)
+    if factor == 2.0:
+        assert min(1.0, alone.p_value * 550) >= 0.01
+
+
+def test_whole_runs_of_identical_code_are_not_flagged() -> None:
+    # Independent runs (fresh drift draws), 3 pairs x 550 cells: measured 0 flags.
+    rng = np.random.default_rng(301)
+    for _ in range(3):
+        drifts = rng.uniform(0.05, 0.25, 550)
+        pairs = {
+            i: (
+                runs_of(rng, 5, drift=float(drifts[i]), rounds=4, outlier_rate=0),
+                runs_of(rng, 5, drift=float(drifts[i]), rounds=4, outlier_rate=0),
+            )
+            for i in range(550)
+        }
+        assert flagged(compare_many_runs(pairs, n_boot=100)) == {}
+
+
+def test_a_cell_that_moved_but_cannot_be_significant_says_how_many_passes() -> None:
+    # One cell drifts far more than the others (sigma 0.45): its 2x is beyond the
+    # threshold but not a verdict with 5 passes; it reports the passes it needs.
+    rng = np.random.default_rng(302)
+    base = whole_run(rng, cells=100)
+    base[0] = runs_of(rng, 5, drift=0.45, rounds=4, outlier_rate=0)
+    pairs = {k: (runs, runs) for k, runs in base.items()}
+    pairs[0] = (base[0], [[v * 2 for v in r] for r in runs_of(rng, 5, drift=0.45, rounds=4)])
+    cell = compare_many_runs(pairs, n_boot=100)[0]
+    if cell.verdict == NO_CHANGE and cell.ratio > 1.1:
+        assert cell.runs_needed > 5
+    assert all(c.runs_needed == 0 for k, c in compare_many_runs(pairs, n_boot=100).items() if k)

@@ -59,21 +59,13 @@ from pathlib import Path
 from typing import Any
 
 import jwtbench
-from jwtbench.analysis.compare import (
-    CellKey,
-    Comparison,
-    add_verdict_options,
-    cell_key,
-    cell_label,
-    compare_results,
-    format_seconds,
-    measured_rows,
-    report,
-    split_runs,
-)
+from jwtbench.analysis.compare import Comparison, compare_results, measured_rows, split_runs
+from jwtbench.cli.compare import add_verdict_options, report
 from jwtbench.envs.lockstep import Coordinator, log_tail
 from jwtbench.measure.merge import merge_rounds
+from jwtbench.model.cell import CellKey, cell_key, cell_label
 from jwtbench.model.results import Results, load_results, now_iso, run_path, write_atomic
+from jwtbench.present.fmt import format_seconds
 
 SIDES = ("base", "head")
 #: Rounds by default (lockstep pairs of runs; see the module docstring).

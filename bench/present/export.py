@@ -11,18 +11,17 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
 import math
-import sys
-from pathlib import Path
 from typing import Any
 
-from jwtbench.analysis.compare import CellKey, cell_key, cell_label, format_seconds, measured_rows
+from jwtbench.analysis.compare import measured_rows
 from jwtbench.analysis.stats import summarize
-from jwtbench.model.results import Results, Row, load_results
+from jwtbench.model.cell import CellKey, cell_key, cell_label
+from jwtbench.model.results import Results, Row
+from jwtbench.present.fmt import format_seconds
 
 FORMATS = ("csv", "github-action-benchmark")
 CSV_COLUMNS = (
@@ -121,32 +120,3 @@ def export(results: Results, fmt: str) -> str:
     if fmt == "github-action-benchmark":
         return json.dumps(to_github_action_benchmark(results), indent=1, ensure_ascii=False) + "\n"
     raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    """Write the export to ``--out`` or stdout."""
-    text = export(load_results(args.results), args.format)
-    if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8", newline="")
-        print(f"{args.format}: {out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``jwtbench export``."""
-    parser = verbs.add_parser(
-        "export",
-        help="export a results file as CSV or github-action-benchmark JSON",
-        description=(
-            "csv: one row per matrix cell, every status; github-action-benchmark: its "
-            "customBiggerIsBetter JSON (ops/s per ok cell)."
-        ),
-    )
-    parser.add_argument("results", metavar="RESULTS.json", help="a results file")
-    parser.add_argument("--format", choices=FORMATS, required=True)
-    parser.add_argument("--out", help="output file (default: stdout)")
-    parser.set_defaults(func=cmd_export)
