@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from jwtbench.analysis.views import jws_view
 from jwtbench.model.results import Results, load_results
-from jwtbench.present.charts import ADAPTER_COLOURS, adapter_colour
-from jwtbench.present.report import fmt_ops, fmt_ratio, jws_view, render_markdown, write_report
+from jwtbench.present.charts import SPARE_COLOURS, adapter_colour
+from jwtbench.present.fmt import fmt_ops, fmt_ratio
+from jwtbench.present.report import render_markdown, write_report
 
 GOLDEN = Path(__file__).parent / "data" / "golden_quick.json"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -255,10 +257,28 @@ def test_write_report_chart_names(written: Path) -> None:
     }
 
 
-def test_adapter_colours_are_fixed() -> None:
-    assert adapter_colour("floor") == ADAPTER_COLOURS["floor"] == "#404040"
-    assert len({adapter_colour(a) for a in ADAPTERS}) == len(ADAPTERS)
-    assert adapter_colour("joserfc") == adapter_colour("joserfc")
+def test_adapter_colours_come_from_the_results_file(raw: dict[str, Any]) -> None:
+    data = copy.deepcopy(raw)
+    data["jwtbench"]["adapters"]["floor"]["colour"] = "#404040"
+    data["jwtbench"]["adapters"]["pyjwt"]["colour"] = "#1f77b4"
+    view = jws_view(Results(None, data))
+    assert adapter_colour(view, "floor") == "#404040"
+    assert adapter_colour(view, "pyjwt") == "#1f77b4"
+    # no colour recorded (older files) or no entry at all: a stable spare colour
+    assert adapter_colour(view, "jwcrypto") in SPARE_COLOURS
+    assert adapter_colour(view, "joserfc") == adapter_colour(
+        jws_view(Results(None, raw)), "joserfc"
+    )
+
+
+def test_adapter_identity_is_what_describe_writes() -> None:
+    from jwtbench.adapters import ADAPTERS as REGISTRY
+
+    info = {name: cls().describe() for name, cls in REGISTRY.items()}
+    view = jws_view(Results(None, {"benchmarks": [], "jwtbench": {"adapters": info}}))
+    colours = {adapter_colour(view, name) for name in info}
+    assert len(colours) == len(info)  # one colour per library, the same in every chart
+    assert view.label_of("pyjwt") == info["pyjwt"]["label"]
 
 
 # -- JWE rows leave the JWS part alone -----------------------------------------

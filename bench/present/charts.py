@@ -18,7 +18,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import matplotlib
 
@@ -34,18 +34,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from jwtbench.model.cell import NESTED_OPS
-from jwtbench.model.results import Results
-from jwtbench.present.report import (
+from jwtbench.analysis.views import (
     BASE_OPS,
-    CHART_JWE_COST,
-    CHART_JWE_THROUGHPUT,
-    CHART_JWE_TOKEN_SIZE,
-    CHART_OVER_FLOOR,
-    CHART_THROUGHPUT,
-    CHART_TOKEN_SIZE,
-    FLOOR,
     PBES2_P2C,
+    CellView,
     Combo,
     Group,
     JweCell,
@@ -55,42 +47,46 @@ from jwtbench.present.report import (
     NestedGroup,
     Pair,
     encrypt_sizes,
-    fmt_ratio,
     jwe_view,
     jws_view,
     nested_sizes,
     signed_size,
 )
+from jwtbench.model.cell import FAILED_STATUSES, NESTED_OPS
+from jwtbench.model.results import Results
+from jwtbench.present.fmt import fmt_ratio, fmt_status
+from jwtbench.present.names import (
+    CHART_JWE_COST,
+    CHART_JWE_THROUGHPUT,
+    CHART_JWE_TOKEN_SIZE,
+    CHART_OVER_FLOOR,
+    CHART_THROUGHPUT,
+    CHART_TOKEN_SIZE,
+)
 
 DPI = 110
-#: One colour per adapter, the same in every chart; the floor is neutral.
-ADAPTER_COLOURS = {
-    FLOOR: "#404040",
-    "pyjwt": "#1f77b4",
-    "jwcrypto": "#ff7f0e",
-    "authlib": "#2ca02c",
-    "python-jose": "#d62728",
-}
-#: For adapters added later: picked by a stable hash of the name.
+#: For adapters whose results entry names no colour (older files): by a stable hash of the name.
 SPARE_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 NEUTRAL = "#5b7fa6"
-#: Statuses drawn in red in the heatmap: the library was asked and failed.
-FAILED = frozenset({"invalid", "error"})
 EMPTY_NOTE = "empty slot = no usable number (unsupported, invalid or error)"
 
 
-def adapter_colour(name: str) -> str:
-    """The fixed colour of ``name`` (stable across charts and runs)."""
-    if name in ADAPTER_COLOURS:
-        return ADAPTER_COLOURS[name]
+def adapter_colour(view: CellView[Any], name: str) -> str:
+    """The colour the results file gives ``name`` (``Adapter.colour``), else a stable spare."""
+    found = view.identity.get(name)
+    if found and found.colour:
+        return found.colour
     return SPARE_COLOURS[zlib.crc32(name.encode()) % len(SPARE_COLOURS)]
 
 
-def _legend_label(view: JwsView | JweView, adapter: str) -> str:
-    version = view.versions.get(adapter)
-    if adapter == FLOOR:
-        return f"floor (cryptography {version})" if version else "floor (cryptography)"
-    return f"{adapter} {version}" if version else adapter
+def _legend_label(view: CellView[Any], adapter: str) -> str:
+    """The display label with its version; the floor's version is its library's."""
+    version, label = view.versions.get(adapter), view.label_of(adapter)
+    if adapter == view.floor:
+        found = view.identity.get(adapter)
+        library = found.library if found and found.library else "cryptography"
+        return f"{label} ({library} {version})" if version else f"{label} ({library})"
+    return f"{label} {version}" if version else label
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -137,7 +133,7 @@ def _throughput_figure(view: JwsView, group: Group) -> Figure | None:
             xs,
             heights,
             width,
-            color=adapter_colour(adapter),
+            color=adapter_colour(view, adapter),
             label=_legend_label(view, adapter),
             edgecolor="white",
             linewidth=0.4,
@@ -221,7 +217,13 @@ def _token_figure(view: JwsView, payload: str) -> Figure | None:
         for i, adapter in enumerate(adapters):
             xs = [j + (i - (len(adapters) - 1) / 2) * width for j, alg in enumerate(algs)]
             hs = [sizes[alg].get(adapter, 0) for alg in algs]
-            ax.bar(xs, hs, width, color=adapter_colour(adapter), label=_legend_label(view, adapter))
+            ax.bar(
+                xs,
+                hs,
+                width,
+                color=adapter_colour(view, adapter),
+                label=_legend_label(view, adapter),
+            )
         ax.legend(title="library", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         note = "sizes differ between libraries (extra header fields)"
     ax.set_xticks(range(len(algs)), algs, rotation=30, ha="right")
@@ -264,10 +266,10 @@ def _annotate(ax: Axes, view: JwsView, group: Group, grid: np.ndarray, norm: Log
             if not np.isnan(value):
                 text = fmt_ratio(float(value))
                 colour = "white" if float(norm(value)) > 0.6 else "black"
-            elif view.status(cell) in FAILED:
-                text, colour, weight = view.label(cell), "#b00020", "bold"
+            elif view.status(cell) in FAILED_STATUSES:
+                text, colour, weight = fmt_status(view.status(cell)), "#b00020", "bold"
             else:
-                text, colour = view.label(cell), "#666666"
+                text, colour = fmt_status(view.status(cell)), "#666666"
             ax.text(j, i, text, ha="center", va="center", fontsize=9, color=colour, weight=weight)
 
 
@@ -376,7 +378,7 @@ def _jwe_throughput_figure(
             ys,
             widths,
             height,
-            color=adapter_colour(adapter),
+            color=adapter_colour(view, adapter),
             label=_legend_label(view, adapter),
             edgecolor="white",
             linewidth=0.4,
