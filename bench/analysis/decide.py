@@ -109,7 +109,9 @@ def _pick(group: Group, scope: str, scores: list[Score], caveats: tuple[str, ...
 def _not_run(statuses: Iterable[str | None]) -> tuple[str, ...]:
     """The caveat of a pick made over cells with these statuses, when some never ran."""
     count = sum(1 for status in statuses if status == Status.NOT_RUN)
-    return (f"{count} cells not run",) if count else ()
+    if not count:
+        return ()
+    return (f"{count} cell not run" if count == 1 else f"{count} cells not run",)
 
 
 def _jws_pick(view: JwsView, group: Group, scope: str, algs: Sequence[str]) -> Pick:

@@ -48,14 +48,17 @@ def _summary(results: Results, jws: JwsView, jwe: JweView) -> str:
     interrupted = "**yes**: cells never reached are `not run`" if meta.get("interrupted") else "no"
     lines.append(f"- interrupted: {interrupted}")
     lines.append(f"- cells by status: {by_status} ({sum(counts.values()):,} cells)")
-    lines.append(f"- timed JWS cells: {len(jws.rows):,}")
-    if jwe.rows:
-        nested = sum(1 for cell in jwe.rows if cell.nested)
+    # Timed = a usable row: a row whose cell status is not ok (cut off mid-measurement by an
+    # interrupt, or failed a check after timing) is no timed cell, whatever rows exist.
+    timed_jws, timed_jwe = jws.timed(), jwe.timed()
+    lines.append(f"- timed JWS cells: {len(timed_jws):,}")
+    if timed_jwe:
+        nested = sum(1 for cell in timed_jwe if cell.nested)
         lines.append(
-            f"- timed JWE cells: {len(jwe.rows) - nested:,} "
+            f"- timed JWE cells: {len(timed_jwe) - nested:,} "
             f"(and {nested:,} nested sign-then-encrypt cells)"
         )
-    rounds = sorted(row.rounds for row in jws.rows.values())
+    rounds = sorted(jws.rows[cell].rounds for cell in timed_jws)
     if rounds:
         median = rounds[len(rounds) // 2]
         lines.append(f"- rounds per cell: {rounds[0]:,} to {rounds[-1]:,} (median {median:,})")
