@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, Self, TypeVar
 
 from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS
 from jwtbench.adapters.floor import FloorAdapter
@@ -207,7 +207,7 @@ class AnyCell(Protocol):
     @property
     def payload(self) -> str: ...
 
-    def _replace(self: C, **changes: Any) -> C: ...
+    def _replace(self, *, adapter: str = ...) -> Self: ...
 
     def __hash__(self) -> int: ...
 
