@@ -416,3 +416,11 @@ def test_decisions_carry_the_caveats(raw: dict[str, Any], golden: Results) -> No
     assert row.common.caveats and row.common.pick in ADAPTERS[1:]
     clean = decide(jws_view(golden), jwe_view(golden))
     assert clean.caveats == () and all(not p.caveats for r in clean.rows for p in r.families)
+
+
+def test_display_labels_come_from_the_results_file(raw: dict[str, Any]) -> None:
+    data = copy.deepcopy(raw)
+    data["jwtbench"]["adapters"]["pyjwt"]["label"] = "PyJWT"
+    text = render_markdown(Results(None, data))
+    header = "| alg | floor | PyJWT 2.15.1 | jwcrypto 1.6.1 | authlib 1.9.10 | python-jose 3.5.0 |"
+    assert header in text.splitlines()
