@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from jwtbench.analysis.views import jws_view
 from jwtbench.model.results import Results, load_results
-from jwtbench.present.charts import ADAPTER_COLOURS, adapter_colour
-from jwtbench.present.report import fmt_ops, fmt_ratio, jws_view, render_markdown, write_report
+from jwtbench.present.charts import SPARE_COLOURS, adapter_colour
+from jwtbench.present.fmt import fmt_ops, fmt_ratio
+from jwtbench.present.report import render_markdown, write_report
 
 GOLDEN = Path(__file__).parent / "data" / "golden_quick.json"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -255,10 +257,28 @@ def test_write_report_chart_names(written: Path) -> None:
     }
 
 
-def test_adapter_colours_are_fixed() -> None:
-    assert adapter_colour("floor") == ADAPTER_COLOURS["floor"] == "#404040"
-    assert len({adapter_colour(a) for a in ADAPTERS}) == len(ADAPTERS)
-    assert adapter_colour("joserfc") == adapter_colour("joserfc")
+def test_adapter_colours_come_from_the_results_file(raw: dict[str, Any]) -> None:
+    data = copy.deepcopy(raw)
+    data["jwtbench"]["adapters"]["floor"]["colour"] = "#404040"
+    data["jwtbench"]["adapters"]["pyjwt"]["colour"] = "#1f77b4"
+    view = jws_view(Results(None, data))
+    assert adapter_colour(view, "floor") == "#404040"
+    assert adapter_colour(view, "pyjwt") == "#1f77b4"
+    # no colour recorded (older files) or no entry at all: a stable spare colour
+    assert adapter_colour(view, "jwcrypto") in SPARE_COLOURS
+    assert adapter_colour(view, "joserfc") == adapter_colour(
+        jws_view(Results(None, raw)), "joserfc"
+    )
+
+
+def test_adapter_identity_is_what_describe_writes() -> None:
+    from jwtbench.adapters import ADAPTERS as REGISTRY
+
+    info = {name: cls().describe() for name, cls in REGISTRY.items()}
+    view = jws_view(Results(None, {"benchmarks": [], "jwtbench": {"adapters": info}}))
+    colours = {adapter_colour(view, name) for name in info}
+    assert len(colours) == len(info)  # one colour per library, the same in every chart
+    assert view.label_of("pyjwt") == info["pyjwt"]["label"]
 
 
 # -- JWE rows leave the JWS part alone -----------------------------------------
@@ -326,3 +346,81 @@ def test_results_with_only_enc_rows(raw: dict[str, Any], tmp_path: Path) -> None
     report = write_report(results, tmp_path)
     names = {p.name for p in tmp_path.glob("*.png")}
     assert report.exists() and names and all(n.startswith("jwe_") for n in names)
+
+
+# -- an interrupted run ----------------------------------------------------------------
+def interrupted(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` as if interrupted during pyjwt's verify/raw cells.
+
+    pyjwt's four verify/raw cells are ``not run``; HS256's keeps its benchmark
+    entry (cut off mid-measurement, as pytest-benchmark still writes it), the
+    others lose theirs (never reached).
+    """
+    out = copy.deepcopy(raw)
+    out["jwtbench"]["interrupted"] = True
+    cut = {"adapter": "pyjwt", "op": "verify", "key_mode": "raw"}
+    for cell in out["jwtbench"]["cells"]:
+        if cut.items() <= cell["params"].items():
+            cell.update(status="not run", reason="the run was interrupted before this cell")
+    out["benchmarks"] = [
+        b
+        for b in out["benchmarks"]
+        if not cut.items() <= b["params"].items() or b["params"]["alg"] == "HS256"
+    ]
+    return out
+
+
+def test_interrupted_report_counts_only_ok_cells_as_timed(raw: dict[str, Any]) -> None:
+    data = interrupted(raw)
+    assert bench_for(data, adapter="pyjwt", alg="HS256", op="verify", key_mode="raw")
+    statuses = {
+        json.dumps(c["params"], sort_keys=True): c["status"] for c in data["jwtbench"]["cells"]
+    }
+    ok = sum(statuses[json.dumps(b["params"], sort_keys=True)] == "ok" for b in data["benchmarks"])
+    assert ok == len(data["benchmarks"]) - 2  # the cut-off cell and the golden error cell
+    text = render_markdown(Results(None, data))
+    assert "- interrupted: **yes**: cells never reached are `not run`" in text
+    assert "- cells by status: 1 error, 1 invalid, 4 not run, 70 ok, 4 unsupported" in text
+    assert f"- timed JWS cells: {ok}" in text  # not the number of benchmark entries
+    verify = table(text, "### verify, raw key, small payload (ops/s)")
+    assert verify["HS256"]["pyjwt"] == "not run"  # its row is there, but not a number
+
+
+def test_timed_cells_leave_out_a_row_whose_status_is_not_ok(markdown: str) -> None:
+    # golden: 75 benchmark entries, one of them the error cell's (timed, then failed)
+    assert "- timed JWS cells: 74" in markdown
+
+
+def test_interrupted_report_caveats_picks(raw: dict[str, Any], markdown: str) -> None:
+    text = render_markdown(Results(None, interrupted(raw)))
+    section = text.split("\n## What to pick\n", 1)[1].split("\n## ", 1)[0]
+    assert "**⚠ Caveat**: The run was interrupted: 4 cells were never measured" in section
+    assert "every pick is provisional" in section
+    picks = table(text, "## What to pick")
+    hit = picks["verify, raw"]
+    assert hit["HMAC"].endswith("⚠ 1 cell not run")  # pyjwt's HS256 cell
+    assert hit["common"].endswith("cells not run")
+    assert not any("⚠" in cell for cell in picks["sign, prepared"].values())
+    # a complete run carries no caveat
+    assert "Caveat" not in markdown and "⚠" not in markdown.split("\n## What to pick\n", 1)[1]
+
+
+def test_decisions_carry_the_caveats(raw: dict[str, Any], golden: Results) -> None:
+    from jwtbench.analysis.decide import decide
+    from jwtbench.analysis.views import jwe_view
+
+    results = Results(None, interrupted(raw))
+    decisions = decide(jws_view(results), jwe_view(results), interrupted=True)
+    assert decisions.caveats and "interrupted" in decisions.caveats[0]
+    row = next(r for r in decisions.rows if r.group.title == "verify, raw key, small payload")
+    assert row.common.caveats and row.common.pick in ADAPTERS[1:]
+    clean = decide(jws_view(golden), jwe_view(golden))
+    assert clean.caveats == () and all(not p.caveats for r in clean.rows for p in r.families)
+
+
+def test_display_labels_come_from_the_results_file(raw: dict[str, Any]) -> None:
+    data = copy.deepcopy(raw)
+    data["jwtbench"]["adapters"]["pyjwt"]["label"] = "PyJWT"
+    text = render_markdown(Results(None, data))
+    header = "| alg | floor | PyJWT 2.15.1 | jwcrypto 1.6.1 | authlib 1.9.10 | python-jose 3.5.0 |"
+    assert header in text.splitlines()

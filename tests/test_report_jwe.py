@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS
+from jwtbench.analysis.views import Pair, jwe_view
 from jwtbench.model.results import Results, load_results
 from jwtbench.present.charts import MAX_PAIRS, pair_chunks
-from jwtbench.present.report import Pair, jwe_view, render_markdown, write_report
+from jwtbench.present.report import render_markdown, write_report
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "golden_jwe.json"

@@ -81,3 +81,19 @@ def format_p(p_value: float) -> str:
     if math.isnan(p_value):
         return "-"
     return "<0.001" if p_value < 0.001 else f"{p_value:.3f}"
+
+
+#: What a table or chart shows where there is no number to show.
+MISSING = "—"
+_STATUS_TEXT = {"unsupported": MISSING}
+
+
+def fmt_status(status: str | None) -> str:
+    """What to show for a cell without a usable number: ``—`` (unsupported), else the status.
+
+    A cell measured as ``ok`` (or without a status) shows ``—`` too: what it is
+    compared with is missing.
+    """
+    if status in (None, "", "ok"):
+        return MISSING
+    return _STATUS_TEXT.get(status, status)
