@@ -56,7 +56,11 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            targets = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+            # ``from pkg import submodule`` imports the submodule, not pkg's own names
+            subs = [f"{base}.{alias.name}" for alias in node.names]
+            targets = [s for s in subs if s in known]
+            if len(targets) < len(subs):
+                targets.append(base)
         for target in targets:
             while target and target not in known:
                 target = target.rpartition(".")[0]
