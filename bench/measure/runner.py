@@ -177,8 +177,8 @@ def run(
     injected slowdown, recorded in the file.
     """
     profile = PROFILES[profile_name]
-    baton = timers.baton()
-    passes = 1 if baton is not None else profile.passes if passes is None else passes
+    timer = timers.current()
+    passes = timer.passes(profile.passes if passes is None else passes)
     if passes < 1:
         raise ValueError(f"passes must be at least 1, got {passes}")
     selection = {
@@ -246,7 +246,7 @@ def run(
         "adapters": _adapters_info(cells),
         "cells": _cell_list(cells, recorder),
         "interop": grid,
-        **({"lockstep": {"pair": baton.pair, "side": baton.side}} if baton else {}),
+        **timer.metadata(),
         **(
             {"injected_slowdown": {"adapter": slowdown[0], "factor": slowdown[1]}}
             if slowdown
