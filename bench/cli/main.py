@@ -117,20 +117,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_selfcheck(args: argparse.Namespace) -> int:
-    """Harness overhead: pyjwt HS256 sign through jwtbench vs a bare timeit."""
-    from jwtbench.measure.selfcheck import measure
-
-    result = measure(trials=args.trials, seconds=args.seconds)
-    print(
-        f"harness median {result.harness_median * 1e6:.2f} us, direct timeit "
-        f"{result.direct_median * 1e6:.2f} us; median paired harness/direct = {result.ratio:.3f}"
-    )
-    within = abs(result.ratio - 1) <= args.tolerance
-    print("within tolerance" if within else f"outside +/-{args.tolerance:.0%}")
-    return 0 if within else 1
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jwtbench",
@@ -174,21 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="output folder (default: beside the results file)")
     report.set_defaults(func=cmd_report)
 
-    check = verbs.add_parser("selfcheck", help="measure the harness's own overhead")
-    check.add_argument("--trials", type=int, default=9)
-    check.add_argument("--seconds", type=float, default=0.5, help="timing per trial and side")
-    check.add_argument("--tolerance", type=float, default=0.05)
-    check.set_defaults(func=cmd_selfcheck)
-
     listing = verbs.add_parser("list", help="adapters, versions and capabilities")
     listing.set_defaults(func=cmd_list)
 
     # regression tracking: each module registers its own verb(s)
     from jwtbench.analysis import compare, history
-    from jwtbench.cli import ab, calibrate
+    from jwtbench.cli import ab, calibrate, selfcheck
     from jwtbench.present import export
 
-    for module in (compare, ab, history, export, calibrate):
+    for module in (compare, ab, history, export, calibrate, selfcheck):
         module.add_parser(verbs)
     return parser
 

@@ -70,6 +70,8 @@ class BurstTimer(Timer):
 
     def __init__(self, bursts: int = BURSTS) -> None:
         self.bursts = bursts
+        #: (iterations per round, rounds per burst) of the cell being timed.
+        self.shape = (1, 1)
 
     def before(self, cell: str) -> None:
         """Called once the cell is warmed up, right before its first burst."""
@@ -84,7 +86,7 @@ class BurstTimer(Timer):
         self, benchmark: Any, func: Callable[..., Any], args: tuple[Any, ...], cell: str
     ) -> Any:
         per_call = estimate(func, args)
-        iterations, per_burst = burst_shape(per_call)
+        iterations, per_burst = self.shape = burst_shape(per_call)
         total = per_burst * self.bursts
         rounds_done = 0
 
