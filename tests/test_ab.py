@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -329,3 +331,70 @@ def test_real_ab_with_the_same_requirement_on_both_sides(
     # and a second build of the same set reuses the cached env
     again, built = envs_env.ensure_env(["pyjwt==2.15.1"], envs, installer="uv", echo=lambda _: None)
     assert again.path == env and not built
+
+
+# -- an installed copy (not a checkout) ------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """jwtbench installed non-editable into a plain folder, as ``pip install --target``."""
+    if shutil.which("uv") is None:
+        pytest.skip("uv is not on PATH (this venv has no pip)")
+    target = tmp_path_factory.mktemp("target")
+    subprocess.run(
+        ["uv", "pip", "install", "--quiet", "--python", sys.executable, "--no-deps",
+         "--target", str(target), str(REPO)],
+        check=True, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    return target
+
+
+def _python_in(target: Path, code: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "PYTHONPATH": str(target)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=environ, cwd=target.parent, timeout=120)  # fmt: skip
+
+
+def test_an_installed_copy_is_the_jwtbench_package_with_its_data(installed: Path) -> None:
+    tops = {p.name for p in installed.iterdir()}
+    assert "bench" not in tops and "adapters" not in tops  # no generic top-level names
+    assert "jwtbench" in tops
+    assert list((installed / "jwtbench" / "adapters" / "data" / "keys").glob("*.pem"))
+    out = _python_in(installed, "import jwtbench; print(jwtbench.__file__)")
+    assert out.stdout.strip() == str(installed / "jwtbench" / "__init__.py")
+
+
+def test_ab_from_an_installed_copy_installs_the_source_it_was_built_from(installed: Path) -> None:
+    code = "from jwtbench.envs.env import harness; h = harness(); print(h.install, h.refresh)"
+    out = _python_in(installed, code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"('{REPO}',) True"  # not editable, rebuilt each time
+
+
+def test_ab_from_a_copy_with_no_known_source_says_what_it_needs(
+    installed: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(installed, copy)
+    [direct] = copy.glob("jwtbench-*.dist-info/direct_url.json")
+    direct.unlink()
+    envs = tmp_path / "envs"
+    code = (
+        "import sys; from jwtbench.cli.main import main; sys.exit(main(['ab', '--base', "
+        f"'pyjwt', '--head', 'pyjwt', '--algs', 'HS256', '--env-dir', {str(envs)!r}]))"
+    )
+    out = _python_in(copy, code)
+    assert out.returncode == 2 and out.stdout == ""
+    [line] = out.stderr.splitlines()
+    assert line.startswith("jwtbench: error: ab installs jwtbench into each env")
+    assert "--harness" in line and not envs.exists()
+
+
+def test_harness_option_names_the_source_explicitly(tmp_path: Path) -> None:
+    checkout = envs_env.harness(str(REPO))
+    assert checkout.install == (str(REPO),) and checkout.refresh
+    wheel = envs_env.harness("dist/jwtbench-0.1.0-py3-none-any.whl")
+    assert wheel.install == ("dist/jwtbench-0.1.0-py3-none-any.whl",) and not wheel.refresh
