@@ -26,11 +26,11 @@ from jwtbench.analysis.compare import (
 )
 from jwtbench.analysis.stats import MODE_FEW_RUNS, MODE_PAIRED, NO_CHANGE, REGRESSION
 from jwtbench.cli import main as cli
-from jwtbench.measure.calibrate import measure_pair
-from jwtbench.measure.rounds import RunSelection
 from jwtbench.envs import lockstep
+from jwtbench.measure.calibrate import measure_pair
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.merge import merge_rounds, stats_from_rounds
+from jwtbench.measure.rounds import RunSelection
 from jwtbench.model.results import Results, load_results, write_atomic
 
 DATA = Path(__file__).parent / "data" / "compare"
