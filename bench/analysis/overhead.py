@@ -91,4 +91,5 @@ def _two_level_medians(
     picked = rng.integers(0, len(ratios), (n_boot, len(ratios)))
     within = (rng.random((n_boot, len(ratios), width)) * sizes[picked][:, :, None]).astype(np.intp)
     sample = padded[picked[:, :, None], within]
-    return np.median(sample.reshape(n_boot, -1), axis=1)
+    medians: np.ndarray = np.median(sample.reshape(n_boot, -1), axis=1)
+    return medians
