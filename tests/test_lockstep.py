@@ -269,9 +269,9 @@ def test_the_lockstep_variable_is_read_in_one_place() -> None:
 
 
 def test_a_child_is_stopped_when_the_parent_is_interrupted() -> None:
-    with pytest.raises(KeyboardInterrupt):
-        with proc.running([sys.executable, "-c", "import time; time.sleep(60)"]) as child:
-            raise KeyboardInterrupt
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    with pytest.raises(KeyboardInterrupt), proc.running(sleeper) as child:
+        raise KeyboardInterrupt
     assert child.proc.poll() is not None
 
 
