@@ -34,7 +34,6 @@ from typing import Any
 
 from jwtbench.envs.env import (
     Env,
-    EnvError,
     default_env_root,
     ensure_env,
     env_differences,
@@ -52,6 +51,7 @@ from jwtbench.measure.rounds import (
     measure_rounds,
     round_order,
 )
+from jwtbench.model.errors import UsageError
 from jwtbench.model.results import run_path, write_atomic
 
 Echo = Callable[[str], None]
@@ -77,7 +77,7 @@ class AbPlan:
         plan = cls({"base": parse_requirements(base), "head": parse_requirements(head)},
                    selection, **options)  # fmt: skip
         if plan.rounds < 1:
-            raise EnvError(f"--rounds must be at least 1, got {plan.rounds}")
+            raise UsageError(f"--rounds must be at least 1, got {plan.rounds}")
         selection.check()
         return plan
 
