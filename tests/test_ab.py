@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,24 +14,27 @@ from typing import Any
 
 import pytest
 
-from jwtbench.analysis.compare import cell_key, compare_results
+from jwtbench.analysis.compare import compare_results
+from jwtbench.analysis.spread import disagreeing_runs
 from jwtbench.analysis.stats import MODE_RUNS
-from jwtbench.cli import ab
 from jwtbench.cli import main as cli
-from jwtbench.cli.ab import (
-    AbError,
+from jwtbench.cli.ab import spread_warning
+from jwtbench.envs import env as envs_env
+from jwtbench.envs import lockstep
+from jwtbench.envs.env import (
     Env,
+    EnvError,
+    Harness,
     build_commands,
-    disagreeing_runs,
     env_differences,
     env_key,
     parse_requirements,
-    round_plan,
     run_checked,
 )
-from jwtbench.envs import lockstep
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.merge import merge_rounds, stats_from_rounds
+from jwtbench.measure.rounds import round_plan
+from jwtbench.model.cell import cell_key
 from jwtbench.model.results import Results, load_results, machine_id, write_atomic
 
 GOLDEN = Path(__file__).parent / "data" / "golden_quick.json"
@@ -77,68 +82,55 @@ def test_requirement_sets_split_on_spaces_and_commas(text: str, expected: list[s
     ],
 )
 def test_bad_requirement_sets_are_refused(text: str, message: str) -> None:
-    with pytest.raises(AbError, match=message):
+    with pytest.raises(EnvError, match=message):
         parse_requirements(text)
 
 
 # -- the env cache -------------------------------------------------------------------
 
 
-def fake_project(root: Path, pyproject: str = "[project]\nname = 'x'\n") -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
-    return root
-
-
-def test_env_key_is_stable_and_covers_python_requirements_and_project(tmp_path: Path) -> None:
-    project = fake_project(tmp_path / "p")
-    key = env_key(
-        ["pyjwt==2.10.1", "cryptography==44.0.0"], python_version="3.11.7", project=project
-    )
+def test_env_key_is_stable_and_covers_python_requirements_and_harness() -> None:
+    reqs = ["pyjwt==2.10.1", "cryptography==44.0.0"]
+    key = env_key(reqs, python_version="3.11.7", identity="editable /w abc")
     assert len(key) == 16 and int(key, 16) >= 0
-    same = env_key(
-        ["cryptography==44.0.0", "pyjwt==2.10.1"], python_version="3.11.7", project=project
-    )
+    same = env_key(reqs[::-1], python_version="3.11.7", identity="editable /w abc")
     assert same == key  # sorted: the order given does not matter
     others = {
-        env_key(
-            ["pyjwt==2.15.1", "cryptography==44.0.0"], python_version="3.11.7", project=project
-        ),
-        env_key(
-            ["pyjwt==2.10.1", "cryptography==44.0.0"], python_version="3.12.4", project=project
-        ),
-        env_key(
-            ["pyjwt==2.10.1", "cryptography==44.0.0"],
-            python_version="3.11.7",
-            project=fake_project(tmp_path / "p2", "[project]\nname = 'y'\n"),
-        ),
-        env_key(  # same pyproject, another checkout: an editable install runs that tree
-            ["pyjwt==2.10.1", "cryptography==44.0.0"],
-            python_version="3.11.7",
-            project=fake_project(tmp_path / "p3"),
-        ),
+        env_key(["pyjwt==2.15.1", reqs[1]], python_version="3.11.7", identity="editable /w abc"),
+        env_key(reqs, python_version="3.12.4", identity="editable /w abc"),
+        env_key(reqs, python_version="3.11.7", identity="editable /w def"),  # its pyproject
+        env_key(reqs, python_version="3.11.7", identity="editable /x abc"),  # another checkout
     }
     assert key not in others and len(others) == 4
-    assert env_key(["pyjwt==2.10.1"]) == env_key(["pyjwt==2.10.1"])  # this interpreter, this tree
 
 
-def test_build_installs_the_project_first_and_the_pins_last(tmp_path: Path) -> None:
+def test_from_a_checkout_the_harness_is_this_tree_editable() -> None:
+    source = envs_env.harness()
+    root = Path(__file__).resolve().parent.parent
+    assert source.install == ("-e", str(root)) and str(root) in source.identity
+
+
+def test_build_installs_the_harness_first_and_the_pins_last(tmp_path: Path) -> None:
     env = Env(tmp_path / "env", ("pyjwt==2.10.1", "cryptography==44.0.0"), "k")
     project = tmp_path / "proj"
-    uv = build_commands("uv", env, project)
+    source = Harness(("-e", str(project)), "id", "d")
+    uv = build_commands("uv", env, source)
     assert uv[0][:2] == ["uv", "venv"] and uv[0][-1] == str(env.path)
     assert sys.executable in uv[0]  # the interpreter running jwtbench, not uv's pick
     assert uv[1][-2:] == ["-e", str(project)] and "--python" in uv[1]
+    assert "--refresh-package" not in uv[1]
     assert uv[2][-2:] == ["pyjwt==2.10.1", "cryptography==44.0.0"]
-    pip = build_commands("pip", env, project)
+    pip = build_commands("pip", env, source)
     assert pip[0] == [sys.executable, "-m", "venv", str(env.path)]
     assert pip[1][:4] == [str(env.python), "-m", "pip", "install"] and pip[1][-1] == str(project)
     assert pip[2][-2:] == ["pyjwt==2.10.1", "cryptography==44.0.0"]
+    copied = build_commands("uv", env, Harness((str(project),), "id", "d", refresh=True))
+    assert copied[1][-3:] == ["--refresh-package", "jwtbench", str(project)]
 
 
 def test_a_failing_command_names_what_and_shows_its_last_lines() -> None:
     script = "import sys\nfor i in range(40): print(f'line {i}', file=sys.stderr)\nsys.exit(3)"
-    with pytest.raises(AbError) as exc:
+    with pytest.raises(EnvError) as exc:
         run_checked([sys.executable, "-c", script], what="installing the head requirement set 'x'")
     text = str(exc.value)
     assert text.startswith("installing the head requirement set 'x' failed (exit 3)")
@@ -225,8 +217,11 @@ def test_disagreeing_runs_of_one_side_are_reported() -> None:
     bench = slower["benchmarks"][0]
     bench["stats"] = stats_from_rounds([v * 2 for v in bench["stats"]["data"]])
     merged = Results(path=None, raw=merge_rounds([golden, slower], label="ab-head"))
-    [text] = disagreeing_runs({"head": merged}, 0.10)
-    assert text == "floor HS256 sign prepared small (head runs 28.7 µs-57.4 µs, 2.00x apart)"
+    [found] = disagreeing_runs({"head": merged}, 0.10)
+    assert (found.label, found.side) == ("floor HS256 sign prepared small", "head")
+    assert found.spread == pytest.approx(2.0)
+    text = spread_warning([found], 0.10)
+    assert "in 1 cell: floor HS256 sign prepared small (head runs 28.7 µs-57.4 µs, 2.00x" in text
 
 
 def test_merged_rounds_are_compared_run_by_run() -> None:
@@ -265,7 +260,6 @@ def test_merged_rounds_are_compared_run_by_run() -> None:
     head = [scaled(f, cell) for f, cell in zip(machine, lucky, strict=True)]
     cmp = compare_results(base, Results(None, merge_rounds(head, label="ab-head")))
     assert cmp.regressions == [] and cmp.improvements == []
-    assert not hasattr(ab, "inconsistent_verdicts")
 
 
 # -- the verb --------------------------------------------------------------------------
@@ -308,7 +302,7 @@ def test_real_ab_with_the_same_requirement_on_both_sides(
     assert base_file.name[:16] == head_file.name[:16]  # one timestamp for the pair
 
     [env] = [p for p in envs.iterdir() if p.is_dir()]
-    assert (env / ab.MARKER).exists()
+    assert (env / envs_env.MARKER).exists()
     for path, side in ((base_file, "base"), (head_file, "head")):
         results = load_results(path)
         meta = results.meta
@@ -336,5 +330,80 @@ def test_real_ab_with_the_same_requirement_on_both_sides(
     assert "runs per cell: base 2, head 2; paired test" in text and "| 2/2 |" in text
     assert "runs of the same side disagree" not in text  # drift is what pairing cancels
     # and a second build of the same set reuses the cached env
-    again, built = ab.ensure_env(["pyjwt==2.15.1"], envs, installer="uv", echo=lambda _: None)
+    again, built = envs_env.ensure_env(["pyjwt==2.15.1"], envs, installer="uv", echo=lambda _: None)
     assert again.path == env and not built
+
+
+# -- an installed copy (not a checkout) ------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """jwtbench installed non-editable into a plain folder, as ``pip install --target``."""
+    if shutil.which("uv") is None:
+        pytest.skip("uv is not on PATH (this venv has no pip)")
+    # from a copy of the sources: a setuptools build leaves build/ in the tree it builds
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    for name in ("bench", "adapters"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    target = tmp_path_factory.mktemp("target")
+    subprocess.run(
+        ["uv", "pip", "install", "--quiet", "--python", sys.executable, "--no-deps",
+         "--target", str(target), str(source)],
+        check=True, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    return target
+
+
+def _python_in(target: Path, code: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "PYTHONPATH": str(target)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=environ, cwd=target.parent, timeout=120)  # fmt: skip
+
+
+def test_an_installed_copy_is_the_jwtbench_package_with_its_data(installed: Path) -> None:
+    tops = {p.name for p in installed.iterdir()}
+    assert "bench" not in tops and "adapters" not in tops  # no generic top-level names
+    assert "jwtbench" in tops
+    assert list((installed / "jwtbench" / "adapters" / "data" / "keys").glob("*.pem"))
+    out = _python_in(installed, "import jwtbench; print(jwtbench.__file__)")
+    assert out.stdout.strip() == str(installed / "jwtbench" / "__init__.py")
+
+
+def test_ab_from_an_installed_copy_installs_the_source_it_was_built_from(installed: Path) -> None:
+    code = "from jwtbench.envs.env import harness; h = harness(); print(h.install[0], h.refresh)"
+    out = _python_in(installed, code)
+    assert out.returncode == 0, out.stderr
+    where, refresh = out.stdout.split()
+    assert (Path(where) / "bench").is_dir() and Path(where) != REPO  # the copy it came from
+    assert refresh == "True"  # not editable: uv must rebuild it each time
+
+
+def test_ab_from_a_copy_with_no_known_source_says_what_it_needs(
+    installed: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(installed, copy)
+    [direct] = copy.glob("jwtbench-*.dist-info/direct_url.json")
+    direct.unlink()
+    envs = tmp_path / "envs"
+    code = (
+        "import sys; from jwtbench.cli.main import main; sys.exit(main(['ab', '--base', "
+        f"'pyjwt', '--head', 'pyjwt', '--algs', 'HS256', '--env-dir', {str(envs)!r}]))"
+    )
+    out = _python_in(copy, code)
+    assert out.returncode == 2 and out.stdout == ""
+    [line] = out.stderr.splitlines()
+    assert line.startswith("jwtbench: error: ab installs jwtbench into each env")
+    assert "--harness" in line and not envs.exists()
+
+
+def test_harness_option_names_the_source_explicitly(tmp_path: Path) -> None:
+    checkout = envs_env.harness(str(REPO))
+    assert checkout.install == (str(REPO),) and checkout.refresh
+    wheel = envs_env.harness("dist/jwtbench-0.1.0-py3-none-any.whl")
+    assert wheel.install == ("dist/jwtbench-0.1.0-py3-none-any.whl",) and not wheel.refresh

@@ -15,11 +15,11 @@ from jwtbench.adapters.pyjwt import PyJWTAdapter
 from jwtbench.analysis.compare import Comparison, compare_results, measured_rows, split_runs
 from jwtbench.analysis.stats import MODE_FEW_RUNS, MODE_PAIRED, NO_CHANGE, REGRESSION
 from jwtbench.cli import main as cli
-from jwtbench.cli.ab import Selection
-from jwtbench.cli.calibrate import measure_pair
 from jwtbench.envs import lockstep
+from jwtbench.measure.calibrate import measure_pair
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.merge import merge_rounds, stats_from_rounds
+from jwtbench.measure.rounds import RunSelection
 from jwtbench.model.cell import cell_key, cell_label
 from jwtbench.model.results import Results, load_results, write_atomic
 from jwtbench.present.compare import method_line, render_markdown, render_terminal
@@ -391,7 +391,9 @@ def test_a_cell_failing_in_any_pooled_file_is_a_status_change() -> None:
 
 #: Four cells: pyjwt (slowed on the head side) and the floor (never slowed, so
 #: its two cells are a same-code comparison measured alongside).
-SELECTION = Selection(adapters="pyjwt,floor", algs="HS256", ops="sign,verify", key_modes="prepared")
+SELECTION = RunSelection.parse(
+    adapters="pyjwt,floor", algs="HS256", ops="sign,verify", key_modes="prepared"
+)
 SLOWED = [jws("pyjwt", "HS256", op, "prepared") for op in ("sign", "verify")]
 SAME = [jws("floor", "HS256", op, "prepared") for op in ("sign", "verify")]
 #: Lockstep rounds, and the injected slowdown (1 + SLOW_FACTOR = 4x).

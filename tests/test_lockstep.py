@@ -7,12 +7,18 @@ flagged and the floor not) runs in ``tests/test_compare.py`` and
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from jwtbench.analysis.compare import paired_rounds, split_bursts
+from jwtbench.analysis.runs import paired_rounds, split_bursts
 from jwtbench.analysis.stats import (
     MIN_PAIRS,
     MODE_PAIRED,
@@ -22,7 +28,9 @@ from jwtbench.analysis.stats import (
     compare_many_runs,
     compare_paired,
 )
+from jwtbench.envs import lockstep, proc
 from jwtbench.envs.lockstep import BURSTS, Coordinator, _Child
+from jwtbench.measure import timers
 from jwtbench.measure.merge import merge_benchmarks
 from jwtbench.model.results import Row
 
@@ -186,3 +194,95 @@ def test_paired_cells_join_the_holm_family_with_run_level_ones() -> None:
     )
     assert out["slow"].mode == MODE_PAIRED and out["slow"].verdict == REGRESSION
     assert out["same"].mode != MODE_PAIRED and out["same"].verdict == NO_CHANGE
+
+
+# -- the timer seam: one place reads the coordinator's variable ---------------------------
+
+
+class _FakeBenchmark:
+    """pytest-benchmark's ``pedantic`` without timing (rounds and teardown calls only)."""
+
+    def __init__(self) -> None:
+        self.extra_info: dict[str, Any] = {}
+
+    def pedantic(self, func: Any, args: tuple[Any, ...], iterations: int, rounds: int,
+                 teardown: Any) -> Any:  # fmt: skip
+        for _ in range(rounds):
+            func(*args)
+            teardown()
+        teardown()  # pytest-benchmark calls it once more after its result call
+        return "result"
+
+
+def test_without_a_coordinator_the_timer_is_plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(lockstep.ENV_VAR, raising=False)
+    timer = timers.from_environ()
+    assert type(timer) is timers.PlainTimer
+    assert timer.passes(5) == 5 and timer.metadata() == {}
+
+
+def test_under_a_coordinator_the_timer_takes_turns_burst_by_burst(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    monkeypatch.setenv(lockstep.ENV_VAR, f"{to_child_r},{from_child_w},pair1,head")
+    monkeypatch.setattr(timers, "estimate", lambda func, args: 1.0)  # one call per burst
+    timer = timers.from_environ()
+    assert isinstance(timer, timers.LockstepTimer)
+    assert timer.passes(5) == 1
+    assert timer.metadata() == {"lockstep": {"pair": "pair1", "side": "head"}}
+    os.write(to_child_w, b"go\n" * (BURSTS + 2))  # the coordinator's turns, in advance
+    timer.collected(["c1"])
+    bench = _FakeBenchmark()
+    with timers.using(timer):
+        assert timers.time_work(bench, lambda: None, (), "c1") == "result"
+    timer.finished()
+    os.close(from_child_w)
+    with os.fdopen(from_child_r) as messages:
+        sent = [json.loads(line) for line in messages]
+    assert sent[0] == {"hello": ["c1"]}
+    assert [m["burst"] for m in sent[1:-1]] == list(range(BURSTS + 1))
+    assert sent[-1] == {"done": True}
+    assert bench.extra_info["lockstep"] == [["pair1", [1] * BURSTS]]
+
+
+def test_using_puts_the_previous_timer_back() -> None:
+    before = timers.current()
+    with timers.using(timers.BurstTimer(2)) as inner:
+        assert timers.current() is inner
+    assert timers.current() is before
+
+
+def test_the_lockstep_variable_is_read_in_one_place() -> None:
+    root = Path(__file__).resolve().parent.parent / "bench"
+    readers = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if re.search(r"environ\.get\(\s*ENV_VAR|getenv\(\s*ENV_VAR|JWTBENCH_LOCKSTEP\"\s*\)",
+                     path.read_text(encoding="utf-8"))
+    ]  # fmt: skip
+    assert readers == ["measure/timers.py"]
+
+
+# -- the one subprocess helper ------------------------------------------------------------
+
+
+def test_a_child_is_stopped_when_the_parent_is_interrupted() -> None:
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    with pytest.raises(KeyboardInterrupt), proc.running(sleeper) as child:
+        raise KeyboardInterrupt
+    assert child.proc.poll() is not None
+
+
+def test_a_logged_child_is_pinned_and_its_failure_shows_its_last_lines(tmp_path: Path) -> None:
+    cpu = proc.shared_cpu()
+    script = "import sys\nfor i in range(30): print('line', i)\nsys.exit(4)"
+    child = proc.start([sys.executable, "-c", script], log=tmp_path / "c.log", cpu=cpu)
+    if cpu is not None:
+        with contextlib.suppress(ProcessLookupError):  # it may have exited already
+            assert os.sched_getaffinity(child.proc.pid) == {cpu}
+    assert child.wait() == 4
+    text = str(child.failure("head round", 4))
+    assert text.startswith("head round failed (exit 4)") and "line 29" in text
+    assert "line 14" not in text

@@ -30,29 +30,12 @@ VERBS: tuple[str, ...] = (
     "export",
     "calibrate",
 )
-#: Verbs whose ``jwtbench.cli.<verb>`` module is not written yet: the module
-#: that registers them today. Drop an entry once its ``cli`` module exists.
-LEGACY: dict[str, str] = {
-    "compare": "jwtbench.analysis.compare",
-    "history": "jwtbench.analysis.history",
-    "export": "jwtbench.present.export",
-}
-
 AddParser = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
 def verb_registrar(verb: str) -> AddParser:
-    """``add_parser`` of ``jwtbench.cli.<verb>`` (or of the verb's legacy home)."""
-    name = f"jwtbench.cli.{verb}"
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise  # the verb's module exists but one of its imports is missing
-        if verb == "selfcheck":
-            return _add_selfcheck_parser
-        module = importlib.import_module(LEGACY[verb])
-    registrar: AddParser = module.add_parser
+    """``add_parser`` of the verb's module ``jwtbench.cli.<verb>`` (the CLI finds verbs)."""
+    registrar: AddParser = importlib.import_module(f"jwtbench.cli.{verb}").add_parser
     return registrar
 
 
@@ -85,31 +68,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("jwtbench: interrupted", file=sys.stderr)
         return 128 + signal.SIGINT
     return code
-
-
-# -- selfcheck: engineer C moves it to jwtbench/cli/selfcheck.py --------------------
-
-
-def cmd_selfcheck(args: argparse.Namespace) -> int:
-    """Harness overhead: pyjwt HS256 sign through jwtbench vs a bare timeit."""
-    from jwtbench.measure.selfcheck import measure
-
-    result = measure(trials=args.trials, seconds=args.seconds)
-    print(
-        f"harness median {result.harness_median * 1e6:.2f} us, direct timeit "
-        f"{result.direct_median * 1e6:.2f} us; median paired harness/direct = {result.ratio:.3f}"
-    )
-    within = abs(result.ratio - 1) <= args.tolerance
-    print("within tolerance" if within else f"outside +/-{args.tolerance:.0%}")
-    return 0 if within else 1
-
-
-def _add_selfcheck_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    check = verbs.add_parser("selfcheck", help="measure the harness's own overhead")
-    check.add_argument("--trials", type=int, default=9)
-    check.add_argument("--seconds", type=float, default=0.5, help="timing per trial and side")
-    check.add_argument("--tolerance", type=float, default=0.05)
-    check.set_defaults(func=cmd_selfcheck)
 
 
 if __name__ == "__main__":

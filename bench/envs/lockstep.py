@@ -11,12 +11,12 @@ at the same speed, so their ratio cancels the machine and keeps the change.
 How: ``jwtbench ab`` (and ``jwtbench calibrate``) start the base and the head
 run as two processes and hand a baton back and forth over pipes
 (:class:`Coordinator`); only the holder runs, so the two never compete, and
-both are pinned to the same CPU (:func:`shared_cpu`: the two vCPUs' speeds
-differ from moment to moment). Each child (:class:`Baton`, active when ``JWTBENCH_LOCKSTEP`` is
-set) announces its cells, then for every cell gates its work (holding the
-baton), and times :data:`BURSTS` bursts of about :data:`BURST_SECONDS` with
-pytest-benchmark's ``pedantic`` mode, passing the baton after each burst (in
-``teardown``, outside the timed region). The coordinator keeps both children
+both are pinned to the same CPU (``jwtbench.envs.proc.shared_cpu``: the two
+vCPUs' speeds differ from moment to moment). Each child holds a
+:class:`Baton` (``jwtbench.measure.timers`` makes its lockstep timer from
+``JWTBENCH_LOCKSTEP``): it announces its cells, then for every cell gates its
+work (holding the baton), and times :data:`BURSTS` bursts of ~5 ms, passing
+the baton after each burst, outside the timed region. The coordinator keeps both children
 on the same cell and orders each pair of bursts ABBA (base first for even
 bursts, head first for odd ones), so neither side is always the one that runs
 right after the switch.
@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-#: Set in a child run: ``<read fd>,<write fd>,<pair id>,<side>``.
+from jwtbench.envs import proc
+
+#: Set in a child run: ``<read fd>,<write fd>,<pair id>,<side>`` (read by
+#: ``jwtbench.measure.timers``, the one place that chooses how a run times).
 ENV_VAR = "JWTBENCH_LOCKSTEP"
 #: Bursts per cell and side: the pairs the paired test gets from one round.
 BURSTS = 20
@@ -47,13 +49,59 @@ class LockstepError(RuntimeError):
     """The lockstep protocol broke (a child died, or the coordinator went away)."""
 
 
+# -- the child's end of the pipes ----------------------------------------------------------
+
+
+class Baton:
+    """A child run's end of the pipes: announce cells, pass the baton, wait for it."""
+
+    def __init__(self, read_fd: int, write_fd: int, pair: str, side: str) -> None:
+        self._in = os.fdopen(read_fd, "r", encoding="utf-8")
+        self._out = os.fdopen(write_fd, "w", encoding="utf-8")
+        self.pair, self.side = pair, side
+        self.greeted = False
+
+    @classmethod
+    def from_spec(cls, spec: str) -> Baton:
+        """From the value of :data:`ENV_VAR` the coordinator set."""
+        try:
+            read_fd, write_fd, pair, side = spec.split(",", 3)
+            return cls(int(read_fd), int(write_fd), pair, side)
+        except (ValueError, OSError) as exc:
+            raise LockstepError(f"{ENV_VAR}={spec!r} is not a usable baton ({exc})") from None
+
+    def _send(self, message: Mapping[str, Any]) -> None:
+        self._out.write(json.dumps(message) + "\n")
+        self._out.flush()
+
+    def _wait(self) -> None:
+        if self._in.readline().strip() != "go":
+            raise LockstepError("the lockstep coordinator went away")
+
+    def hello(self, cells: Sequence[str]) -> None:
+        """Announce the cells this run will time, in order; wait for the first turn."""
+        if not self.greeted:
+            self.greeted = True
+            self._send({"hello": list(cells)})
+            self._wait()
+
+    def turn(self, cell: str, burst: int) -> None:
+        """``burst`` bursts of ``cell`` are done: pass the baton and wait for it."""
+        self._send({"cell": cell, "burst": burst})
+        self._wait()
+
+    def done(self) -> None:
+        """Nothing more to time; the coordinator waits for this process to exit."""
+        self._send({"done": True})
+
+
 # -- the coordinator ---------------------------------------------------------------------
 
 
 @dataclass
 class _Child:
     side: str
-    proc: subprocess.Popen[bytes]
+    proc: proc.Child
     to_child: IO[str]
     from_child: IO[str]
     log: Path
@@ -95,7 +143,7 @@ class Coordinator:
     pair: str
     echo: Echo = print
     #: The CPU both children are pinned to (None: not pinned).
-    cpu: int | None = field(default_factory=lambda: shared_cpu())
+    cpu: int | None = field(default_factory=lambda: proc.shared_cpu())
     children: dict[str, _Child] = field(default_factory=dict)
 
     def run(self) -> dict[str, int]:
@@ -113,12 +161,10 @@ class Coordinator:
                         self.echo(
                             f"  {child.side:<4} | [{done:>4}/{len(child.plan)}] {child.at[0]}"
                         )
-        finally:
+        finally:  # an error or Ctrl-C here must not leave a child holding the CPU
             for child in self.children.values():
-                if child.proc.poll() is None:
-                    child.proc.terminate()
-                    child.proc.wait()
-        return {side: int(child.proc.returncode) for side, child in self.children.items()}
+                child.proc.stop()
+        return {side: child.proc.wait() for side, child in self.children.items()}
 
     def _start(self, side: str) -> None:
         to_read, to_write = os.pipe()  # coordinator -> child
@@ -126,22 +172,22 @@ class Coordinator:
         environ = dict(self.environs[side])
         environ[ENV_VAR] = f"{to_read},{from_write},{self.pair},{side}"
         log = self.cwd / f"{side}.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                list(self.commands[side]),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=environ,
+        try:
+            started = proc.start(
+                self.commands[side],
+                environ=environ,
                 cwd=self.cwd,
+                log=log,
                 pass_fds=(to_read, from_write),
+                cpu=self.cpu,
+                what=f"{side} lockstep run",
             )
-        os.close(to_read)
-        os.close(from_write)
-        if self.cpu is not None:
-            os.sched_setaffinity(proc.pid, {self.cpu})
+        finally:
+            os.close(to_read)
+            os.close(from_write)
         child = _Child(
             side,
-            proc,
+            started,
             os.fdopen(to_write, "w", encoding="utf-8"),
             os.fdopen(from_read, "r", encoding="utf-8"),
             log,
@@ -172,28 +218,3 @@ class Coordinator:
         if second.index(cell_a) > second.index(cell_b):
             return second
         return first
-
-
-def shared_cpu() -> int | None:
-    """One CPU this process may use, for both children; None where affinity is unsupported.
-
-    Pinned to one CPU, the two sides alternate on the same core. Measured here
-    (two processes alternating 5 ms HMAC bursts, 400 pairs): the ratio of
-    paired bursts fell between 0.98 and 1.03 (10th-90th percentile) pinned,
-    and between 0.57 and 1.42 unpinned, where each process sits on whichever
-    of the two vCPUs it was given and the vCPUs' speeds differ from moment to
-    moment.
-    """
-    if not hasattr(os, "sched_getaffinity"):
-        return None
-    return min(os.sched_getaffinity(0))
-
-
-def log_tail(path: Path, lines: int = 15) -> str:
-    """The last lines of a child's log, indented, for error messages."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
-    return "\n".join(f"    {line}" for line in kept)

@@ -70,19 +70,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Under a lockstep coordinator: announce the cells to be timed, wait for the baton."""
-    baton = timers.baton()
-    if baton is not None:
-        cells = [
+    """Tell the run's timer which cells it will time (a lockstep one waits for the baton)."""
+    timers.current().collected(
+        [
             item.callspec.id
             for item in session.items
             if hasattr(item, "callspec") and item.get_closest_marker("skip") is None
         ]
-        baton.hello(cells)
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Under a lockstep coordinator: nothing more to time."""
-    baton = timers.baton()
-    if baton is not None:
-        baton.done()
+    """Tell the run's timer nothing more is timed."""
+    timers.current().finished()

@@ -337,8 +337,8 @@ def run(
     lines through ``echo``) shows how far the run is.
     """
     profile = PROFILES[profile_name]
-    baton = timers.baton()
-    passes = 1 if baton is not None else profile.passes if passes is None else passes
+    timer = timers.current()
+    passes = timer.passes(profile.passes if passes is None else passes)
     if passes < 1:
         raise ValueError(f"passes must be at least 1, got {passes}")
     cells = build_matrix(profile, selection)  # validates every name first
@@ -379,7 +379,7 @@ def run(
             seconds=round(seconds, 2),
             passes=len(measured) if recorder.interrupted else passes,
             interrupted=recorder.interrupted,
-            lockstep=Lockstep(baton.pair, baton.side) if baton else None,
+            lockstep=_lockstep(timer.metadata()),
             injected_slowdown=Slowdown(*slowdown) if slowdown else None,
         ),
         adapters=_adapters_info(cells),
@@ -437,6 +437,12 @@ def _measure(
                 break
             recorder.progress.note(recorder.pass_summary())
     return measured, exit_code
+
+
+def _lockstep(metadata: Mapping[str, Any]) -> Lockstep | None:
+    """The lockstep pair and side the timer ran under, if it did."""
+    pair = metadata.get("lockstep")
+    return Lockstep(str(pair["pair"]), str(pair["side"])) if pair else None
 
 
 def _interop(cells: Sequence[Cell], echo: Callable[[str], None]) -> list[dict[str, Any]]:

@@ -1,94 +1,116 @@
-"""Does the harness distort what it measures? Compare it with a bare ``timeit``.
+"""Does the harness distort what it measures? Time it against a bare call, paired.
 
-Times pyjwt HS256 sign (prepared key) twice in the same process: through the
-full harness (matrix, gate, adapter, pytest-benchmark) and as a direct
-``timeit`` of the same ``jwt.encode`` call. The two medians should agree
-within a few percent. This VM's speed drifts by tens of percent from one
-second to the next, so the two are measured in alternation and the verdict is
-the median of the *paired* ratios (harness / direct of adjacent trials), not a
-ratio of two medians taken minutes apart.
+The cell is pyjwt HS256 sign with a prepared key: through the full harness
+(matrix, gate, adapter, pytest-benchmark, ``jwtbench.measure.runner.run``)
+and as a bare ``jwt.encode`` loop, in the same process. This VM's speed flips
+~1.8x from one second to the next, so two medians taken seconds apart say
+nothing (three ``selfcheck`` runs in a row gave 1.157, 0.756 and 1.057):
+:class:`PairedTimer` interleaves the two in ~5 ms bursts, ABBA (harness,
+bare, bare, harness, ...), so each harness burst has a bare burst of the same
+number of calls at the same machine speed next to it. Each trial is one
+``run`` of the harness (a round of ``bursts`` pairs); the verdict on the
+paired ratios is ``jwtbench.analysis.overhead``'s.
 """
 
 from __future__ import annotations
 
 import statistics
 import tempfile
-import timeit
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jwtbench.adapters.keys import jws_key, load_claims
+from jwtbench.measure import timers
 from jwtbench.measure.runner import run
-from jwtbench.model.results import load_results
 from jwtbench.model.selection import Selection
 
-
-@dataclass(frozen=True)
-class Overhead:
-    harness: tuple[float, ...]  # seconds per call, one median per trial
-    direct: tuple[float, ...]
-
-    @property
-    def ratios(self) -> list[float]:
-        return [h / d for h, d in zip(self.harness, self.direct, strict=True)]
-
-    @property
-    def ratio(self) -> float:
-        """Median paired harness/direct ratio: 1.00 means the harness adds nothing."""
-        return statistics.median(self.ratios)
-
-    @property
-    def harness_median(self) -> float:
-        return statistics.median(self.harness)
-
-    @property
-    def direct_median(self) -> float:
-        return statistics.median(self.direct)
+#: Burst pairs per trial (even: the ABBA order needs pairs of pairs).
+DEFAULT_BURSTS = 20
+Pair = tuple[float, float]  # (harness, bare) seconds per call, one burst each
 
 
-def direct_median(seconds: float = 1.0) -> float:
-    """Median seconds per ``jwt.encode`` call, by ``timeit`` with rounds like the harness's."""
+def bare_call() -> Callable[[], Any]:
+    """The harness cell's work without the harness: ``jwt.encode`` with a prepared key."""
     import jwt
 
     claims = load_claims("small")
     key = jwt.get_algorithm_by_name("HS256").prepare_key(jws_key("HS256").secret)
-    timer = timeit.Timer(lambda: jwt.encode(claims, key, algorithm="HS256"))
-    number, _ = timer.autorange()  # calls per round: >= 0.2 s, like a calibrated round
-    number = max(1, number // 40)  # ~5 ms rounds, many of them
-    per_round = timer.timeit(number) / number
-    repeat = max(5, int(seconds / (per_round * number)))
-    return statistics.median(t / number for t in timer.repeat(repeat=repeat, number=number))
+    return lambda: jwt.encode(claims, key, algorithm="HS256")
 
 
-def harness_median(seconds: float = 1.0) -> float:
-    """Median seconds per call of the same cell measured by ``jwtbench run``."""
-    with tempfile.TemporaryDirectory() as tmp:
-        outcome = run(
+class PairedTimer(timers.BurstTimer):
+    """Harness bursts with bare bursts of the same size between them, ABBA."""
+
+    name = "selfcheck"
+
+    def __init__(self, bare: Callable[[], Any], bursts: int = DEFAULT_BURSTS) -> None:
+        super().__init__(bursts + bursts % 2)
+        self.bare = bare
+        self.bare_times: list[float] = []
+        self.pairs: list[Pair] = []
+
+    def passes(self, requested: int) -> int:
+        return 1  # one round of bursts per trial
+
+    def _bare_burst(self) -> None:
+        iterations, per_burst = self.shape
+        calls = iterations * per_burst
+        started = time.perf_counter()
+        for _ in range(calls):
+            self.bare()
+        self.bare_times.append((time.perf_counter() - started) / calls)
+
+    def between(self, cell: str, done: int) -> None:
+        if done % 2:  # after harness burst 2k: bare bursts 2k and 2k+1, then harness 2k+1
+            self._bare_burst()
+            self._bare_burst()
+
+    def annotate(self, benchmark: Any, per_burst: int) -> None:
+        data = list(benchmark.stats.stats.data)  # seconds per call of each round
+        harness = [
+            statistics.fmean(data[i : i + per_burst]) for i in range(0, len(data), per_burst)
+        ]
+        self.pairs = list(zip(harness, self.bare_times, strict=True))
+        benchmark.extra_info["selfcheck_bare"] = list(self.bare_times)
+
+
+def trial(bursts: int = DEFAULT_BURSTS) -> list[Pair]:
+    """One round: the harness run of the cell, bare bursts interleaved; its burst pairs."""
+    timer = PairedTimer(bare_call(), bursts)
+    with tempfile.TemporaryDirectory() as tmp, timers.using(timer):
+        run(
             "quick",
-            Selection(adapters=("pyjwt",), algs=("HS256",), ops=("sign",), key_modes=("prepared",)),
+            Selection(
+                adapters=("pyjwt",),
+                algs=("HS256",),
+                ops=("sign",),
+                key_modes=("prepared",),
+                payloads=("small",),
+            ),
             results_dir=Path(tmp),
             echo=lambda line: None,
-            passes=1,  # one block of rounds, like the timeit block it is compared with
-            extra_pytest_args=[f"--benchmark-max-time={seconds}", "--benchmark-min-time=0.005"],
+            interop=False,
         )
-        (row,) = load_results(outcome.path).rows()
-        return row.median
+    if not timer.pairs:
+        raise RuntimeError("selfcheck: the harness timed nothing (was the cell skipped?)")
+    return timer.pairs
 
 
-def measure(trials: int = 9, seconds: float = 0.5, echo: Callable[[str], None] = print) -> Overhead:
-    harness: list[float] = []
-    direct: list[float] = []
-    for trial in range(trials):
-        # alternate which side goes first, so a drift within a trial cancels out
-        if trial % 2:
-            harness.append(harness_median(seconds))
-            direct.append(direct_median(seconds))
-        else:
-            direct.append(direct_median(seconds))
-            harness.append(harness_median(seconds))
+def measure(
+    trials: int = 9, bursts: int = DEFAULT_BURSTS, echo: Callable[[str], None] = print
+) -> list[list[Pair]]:
+    """``trials`` rounds of paired bursts, one progress line each."""
+    rounds = []
+    for index in range(trials):
+        pairs = trial(bursts)
+        rounds.append(pairs)
+        ratio = statistics.median(h / b for h, b in pairs)
+        harness = statistics.median(h for h, _ in pairs)
+        bare = statistics.median(b for _, b in pairs)
         echo(
-            f"trial {trial + 1}/{trials}: harness {harness[-1] * 1e6:.2f} us, "
-            f"direct timeit {direct[-1] * 1e6:.2f} us, ratio {harness[-1] / direct[-1]:.3f}"
+            f"trial {index + 1}/{trials}: harness {harness * 1e6:.2f} us, bare "
+            f"{bare * 1e6:.2f} us, median paired ratio {ratio:.3f} ({len(pairs)} pairs)"
         )
-    return Overhead(tuple(harness), tuple(direct))
+    return rounds

@@ -1,20 +1,31 @@
-"""Timers: how a cell's work is timed, plain or in lockstep bursts.
+"""Timers: how a run times its cells, chosen once per process.
 
-``time_work`` is what the benchmark suites call. Outside a coordinator it is
-plain pytest-benchmark; under one (``JWTBENCH_LOCKSTEP`` set by
-``jwtbench.envs.lockstep.Coordinator``) the cell is timed in bursts and the
-baton is passed between them, outside the timed region.
+A :class:`Timer` is the one object the runner, the pytest plugin and the
+suites ask about timing: how many passes the run makes, what to do once the
+cells are collected, how to time one cell's work, what to record in the
+results file, and what to do at the end. Two exist today:
+
+- :class:`PlainTimer`: pytest-benchmark's own calibrated rounds;
+- :class:`LockstepTimer`: under a ``jwtbench.envs.lockstep.Coordinator``
+  (``jwtbench ab``), the cell is timed in :data:`~jwtbench.envs.lockstep.BURSTS`
+  bursts and the baton passes between them, outside the timed region.
+
+:func:`current` picks the timer once, from ``JWTBENCH_LOCKSTEP`` (the only
+place that reads it); :func:`using` puts another timer in place for a block
+(``jwtbench selfcheck`` times the harness interleaved with a bare call that
+way). Why a seam and not a flag: "groups of cells timed interleaved" and
+instruction counts are further timers, not more ``if baton`` branches.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from jwtbench.envs.lockstep import BURSTS, ENV_VAR, LockstepError
+from jwtbench.envs.lockstep import BURSTS, ENV_VAR, Baton
 
 #: Target length of one burst, and of one round inside it.
 BURST_SECONDS = 0.005
@@ -22,67 +33,116 @@ ROUND_SECONDS = 0.0005
 #: Calls spent estimating an op's duration before its first burst (also its warm-up).
 ESTIMATE_SECONDS = 0.01
 
-# -- the child's side ------------------------------------------------------------------
 
+class Timer:
+    """How cells are timed; this base is plain pytest-benchmark."""
 
-class Baton:
-    """A child run's end of the pipes: announce cells, pass the baton, wait for it."""
+    name = "plain"
 
-    def __init__(self, read_fd: int, write_fd: int, pair: str, side: str) -> None:
-        self._in = os.fdopen(read_fd, "r", encoding="utf-8")
-        self._out = os.fdopen(write_fd, "w", encoding="utf-8")
-        self.pair, self.side = pair, side
-        self.greeted = False
+    def passes(self, requested: int) -> int:
+        """Passes over the matrix this timer makes of the ``requested`` ones."""
+        return requested
 
-    def _send(self, message: Mapping[str, Any]) -> None:
-        self._out.write(json.dumps(message) + "\n")
-        self._out.flush()
-
-    def _wait(self) -> None:
-        if self._in.readline().strip() != "go":
-            raise LockstepError("the lockstep coordinator went away")
-
-    def hello(self, cells: Sequence[str]) -> None:
-        """Announce the cells this run will time, in order; wait for the first turn."""
-        if not self.greeted:
-            self.greeted = True
-            self._send({"hello": list(cells)})
-            self._wait()
-
-    def turn(self, cell: str, burst: int) -> None:
-        """``burst`` bursts of ``cell`` are done: pass the baton and wait for it."""
-        self._send({"cell": cell, "burst": burst})
-        self._wait()
-
-    def done(self) -> None:
-        """Nothing more to time; the coordinator waits for this process to exit."""
-        self._send({"done": True})
+    def collected(self, cells: Sequence[str]) -> None:
+        """The cells this run will time, in order (pytest collected them)."""
 
     def time(
         self, benchmark: Any, func: Callable[..., Any], args: tuple[Any, ...], cell: str
     ) -> Any:
-        """Time ``func(*args)`` in :data:`BURSTS` bursts, passing the baton between them."""
-        per_call = _estimate(func, args)
-        iterations = max(1, int(ROUND_SECONDS / per_call))
-        per_burst = max(1, int(BURST_SECONDS / (iterations * per_call)))
-        total = per_burst * BURSTS
+        """Time ``func(*args)`` for ``cell`` with the pytest-benchmark fixture; its result."""
+        return benchmark(func, *args)
+
+    def finished(self) -> None:
+        """Nothing more to time in this process."""
+
+    def metadata(self) -> dict[str, Any]:
+        """What the results file's ``jwtbench`` object records about this timer."""
+        return {}
+
+
+PlainTimer = Timer
+
+
+class BurstTimer(Timer):
+    """Times a cell in ``bursts`` bursts of ~:data:`BURST_SECONDS`; hooks between them."""
+
+    name = "bursts"
+
+    def __init__(self, bursts: int = BURSTS) -> None:
+        self.bursts = bursts
+        #: (iterations per round, rounds per burst) of the cell being timed.
+        self.shape = (1, 1)
+
+    def before(self, cell: str) -> None:
+        """Called once the cell is warmed up, right before its first burst."""
+
+    def between(self, cell: str, done: int) -> None:
+        """Called after each burst (``done`` bursts so far), outside the timed region."""
+
+    def annotate(self, benchmark: Any, per_burst: int) -> None:
+        """Record the bursts in the cell's ``extra_info``."""
+
+    def time(
+        self, benchmark: Any, func: Callable[..., Any], args: tuple[Any, ...], cell: str
+    ) -> Any:
+        per_call = estimate(func, args)
+        iterations, per_burst = self.shape = burst_shape(per_call)
+        total = per_burst * self.bursts
         rounds_done = 0
 
         def teardown(*_args: Any, **_kwargs: Any) -> None:
             nonlocal rounds_done
             rounds_done += 1  # pedantic calls it once more after its result call
             if rounds_done <= total and rounds_done % per_burst == 0:
-                self.turn(cell, rounds_done // per_burst)
+                self.between(cell, rounds_done // per_burst)
 
-        self.turn(cell, 0)
+        self.before(cell)
         result = benchmark.pedantic(
             func, args=args, iterations=iterations, rounds=total, teardown=teardown
         )
-        benchmark.extra_info["lockstep"] = [[self.pair, [per_burst] * BURSTS]]
+        self.annotate(benchmark, per_burst)
         return result
 
 
-def _estimate(func: Callable[..., Any], args: tuple[Any, ...]) -> float:
+class LockstepTimer(BurstTimer):
+    """Bursts taking turns with the other side of a lockstep round (one baton)."""
+
+    name = "lockstep"
+
+    def __init__(self, baton: Baton) -> None:
+        super().__init__(BURSTS)
+        self.baton = baton
+
+    def passes(self, requested: int) -> int:
+        return 1  # the bursts, paired with the other side's, replace the passes
+
+    def collected(self, cells: Sequence[str]) -> None:
+        self.baton.hello(cells)
+
+    def before(self, cell: str) -> None:
+        self.baton.turn(cell, 0)
+
+    def between(self, cell: str, done: int) -> None:
+        self.baton.turn(cell, done)
+
+    def annotate(self, benchmark: Any, per_burst: int) -> None:
+        benchmark.extra_info["lockstep"] = [[self.baton.pair, [per_burst] * self.bursts]]
+
+    def finished(self) -> None:
+        self.baton.done()
+
+    def metadata(self) -> dict[str, Any]:
+        return {"lockstep": {"pair": self.baton.pair, "side": self.baton.side}}
+
+
+def burst_shape(per_call: float) -> tuple[int, int]:
+    """(iterations per round, rounds per burst) for an op of ``per_call`` seconds."""
+    iterations = max(1, int(ROUND_SECONDS / per_call))
+    per_burst = max(1, int(BURST_SECONDS / (iterations * per_call)))
+    return iterations, per_burst
+
+
+def estimate(func: Callable[..., Any], args: tuple[Any, ...]) -> float:
     """Seconds per call, from calls for :data:`ESTIMATE_SECONDS` (at least one)."""
     calls, started = 0, time.perf_counter()
     while True:
@@ -93,22 +153,34 @@ def _estimate(func: Callable[..., Any], args: tuple[Any, ...]) -> float:
             return elapsed / calls
 
 
-_BATON: Baton | None = None
+_CURRENT: Timer | None = None
 
 
-def baton() -> Baton | None:
-    """This process's baton if it runs under a coordinator, else ``None``."""
-    global _BATON
+def from_environ() -> Timer:
+    """The timer the environment asks for: lockstep under a coordinator, else plain."""
     spec = os.environ.get(ENV_VAR)
-    if _BATON is None and spec:
-        read_fd, write_fd, pair, side = spec.split(",", 3)
-        _BATON = Baton(int(read_fd), int(write_fd), pair, side)
-    return _BATON
+    return LockstepTimer(Baton.from_spec(spec)) if spec else PlainTimer()
+
+
+def current() -> Timer:
+    """This process's timer, chosen on first use (a baton's pipes can be opened once)."""
+    global _CURRENT
+    if _CURRENT is None:
+        _CURRENT = from_environ()
+    return _CURRENT
+
+
+@contextmanager
+def using(timer: Timer) -> Iterator[Timer]:
+    """Time with ``timer`` inside the block (in this process), then restore the previous."""
+    global _CURRENT
+    previous, _CURRENT = _CURRENT, timer
+    try:
+        yield timer
+    finally:
+        _CURRENT = previous
 
 
 def time_work(benchmark: Any, func: Callable[..., Any], args: tuple[Any, ...], cell: str) -> Any:
-    """What the suites call: plain pytest-benchmark, or bursts under a coordinator."""
-    current = baton()
-    if current is None:
-        return benchmark(func, *args)
-    return current.time(benchmark, func, args, cell)
+    """What the suites call: the current timer times the cell."""
+    return current().time(benchmark, func, args, cell)
