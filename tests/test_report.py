@@ -274,8 +274,10 @@ def test_adapter_colours_come_from_the_results_file(raw: dict[str, Any]) -> None
 def test_adapter_identity_is_what_describe_writes() -> None:
     from jwtbench.adapters import ADAPTERS as REGISTRY
 
-    info = {name: cls().describe() for name, cls in REGISTRY.items()}
-    view = jws_view(Results(None, {"benchmarks": [], "jwtbench": {"adapters": info}}))
+    info = {name: {**cls().describe(), "available": True} for name, cls in REGISTRY.items()}
+    raw = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    raw["jwtbench"]["adapters"] = info
+    view = jws_view(Results(None, raw))
     colours = {adapter_colour(view, name) for name in info}
     assert len(colours) == len(info)  # one colour per library, the same in every chart
     assert view.label_of("pyjwt") == info["pyjwt"]["label"]

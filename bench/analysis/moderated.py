@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import special as spc  # type: ignore[import-untyped]
-from scipy import stats as sps  # type: ignore[import-untyped]
+from scipy import stats as sps
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -66,7 +66,8 @@ class Moderated:
 
 def log_medians(runs: Sequence[FloatArray]) -> FloatArray:
     """Logs of each run's median."""
-    return np.log(np.array([float(np.median(r)) for r in runs]))
+    logs: FloatArray = np.log(np.array([float(np.median(r)) for r in runs]))
+    return logs
 
 
 def pooled_variance(base: FloatArray, head: FloatArray) -> tuple[float, int]:

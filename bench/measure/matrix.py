@@ -240,13 +240,13 @@ def skip_reason(cell: Cell) -> tuple[Status, str] | None:
     """
     adapter = adapter_or_reason(cell.adapter)
     if isinstance(adapter, str):
-        return "unavailable", adapter
+        return Status.UNAVAILABLE, adapter
     if cell.family == "jws" and cell.alg not in adapter.jws_algs:
-        return "unsupported", adapter.unsupported_reason(cell.alg)
+        return Status.UNSUPPORTED, adapter.unsupported_reason(cell.alg)
     if cell.enc is not None and not adapter.supports_jwe(cell.alg, cell.enc):
-        return "unsupported", adapter.unsupported_reason(cell.alg, cell.enc)
+        return Status.UNSUPPORTED, adapter.unsupported_reason(cell.alg, cell.enc)
     if cell.sig_alg is not None and cell.sig_alg not in adapter.jws_algs:
-        return "unsupported", adapter.unsupported_reason(cell.sig_alg)
+        return Status.UNSUPPORTED, adapter.unsupported_reason(cell.sig_alg)
     return None
 
 

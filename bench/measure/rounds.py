@@ -57,10 +57,11 @@ class RunSelection:
 
     def check(self) -> None:
         """Validate every name now (``MatrixError``), before anything is built or run."""
-        from jwtbench.measure.matrix import PROFILES, build_matrix
+        from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, why_empty
 
-        if not build_matrix(PROFILES[self.profile], **self.selection.given()):
-            raise RoundError("the selection has no cell: nothing to measure")
+        profile = PROFILES[self.profile]
+        if not build_matrix(profile, self.selection):
+            raise MatrixError(why_empty(profile, self.selection))
 
 
 def round_plan(rounds: int, *, interleave: bool = True) -> list[tuple[int, str]]:

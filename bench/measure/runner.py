@@ -7,6 +7,13 @@ in-process with pytest, records every cell's status with its reason
 atomically under ``results/<machine-id>/``. A library that crashes makes one
 cell ``error`` and the run goes on; Ctrl-C or SIGTERM keeps every cell measured
 so far (the file is marked ``interrupted``, cells not reached are ``not run``).
+
+Why passes: this VM's speed changes from one second to the next (two levels
+~1.8x apart, ~0.5 s correlation), so all rounds of a cell timed in one go share
+one speed, and two runs of the same code differ by up to 1.5x per cell while
+their rounds agree within a few percent. Passes spread a cell's rounds over the
+whole run, so its median is robust and the spread between its passes shows how
+much to trust it.
 """
 
 from __future__ import annotations
@@ -323,12 +330,7 @@ def run(
 
     Each pass times every cell once, briefly (the profile's per-pass budget);
     the passes' raw rounds are merged per cell, with ``extra_info.merged_runs``
-    recording each pass's share. Why passes: this VM's speed changes from one
-    second to the next (two levels ~1.8x apart, ~0.5 s correlation), so all
-    rounds of a cell timed in one go share one speed, and two runs of the same
-    code differ by up to 1.5x per cell while their rounds agree within a few
-    percent. Passes spread a cell's rounds over the whole run, so its median
-    is robust and the spread between its passes shows how much to trust it.
+    recording each pass's share (the module docstring says why passes).
 
     Under a lockstep coordinator (``jwtbench.envs.lockstep``, as ``jwtbench ab`` runs
     it) there is one pass: its bursts, paired with the other side's, replace
