@@ -179,12 +179,12 @@ def paired(
             x1 = _burst(*a, n)
             y1 = _burst(*b, n)
             y2 = _burst(*b, n)
-            x2 = _burst(*a, n)  # noqa: E702
+            x2 = _burst(*a, n)
         else:
             y1 = _burst(*b, n)
             x1 = _burst(*a, n)
             x2 = _burst(*a, n)
-            y2 = _burst(*b, n)  # noqa: E702
+            y2 = _burst(*b, n)
         ratios.append((x1 + x2) / (y1 + y2))
         ta.append((x1 + x2) / (2 * n) * 1e6)
         tb.append((y1 + y2) / (2 * n) * 1e6)
