@@ -186,7 +186,10 @@ class FloorAdapter(Adapter):
         head, dot, body = signing_input.partition(b".")
         if not dot or b"." in body:
             raise VerificationError("not a compact JWS")
-        header = _loads(_unb64(head))
+        try:  # zero-cost on the good path (3.11+); bad JSON is a rejection like any other
+            header = _loads(_unb64(head))
+        except ValueError as exc:
+            raise VerificationError(f"bad header: {exc}") from None
         if header.__class__ is not dict or header.get("alg") != alg:
             raise VerificationError(f"header alg is not {alg}")
         if "crit" in header:
@@ -206,7 +209,10 @@ class FloorAdapter(Adapter):
                 key.call(signature, signing_input, *key.args)
             except InvalidSignature:
                 raise VerificationError("bad signature") from None
-        claims = _loads(_unb64(body))
+        try:
+            claims = _loads(_unb64(body))
+        except ValueError as exc:
+            raise VerificationError(f"bad claims: {exc}") from None
         if claims.__class__ is not dict:
             raise VerificationError("claims are not a JSON object")
         exp = claims.get("exp")
