@@ -1,4 +1,4 @@
-"""Adapters: one module per JOSE library, plus the contract and the floor.
+"""Adapters: one module per JOSE library, plus the contract, the floor and the limit.
 
 ``ADAPTERS`` is the one registry; everything else asks it.
 """
@@ -9,13 +9,22 @@ from jwtbench.adapters.authlib import AuthlibAdapter
 from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, VerificationError
 from jwtbench.adapters.floor import FloorAdapter
 from jwtbench.adapters.jwcrypto import JWCryptoAdapter
+from jwtbench.adapters.limit import LimitAdapter
 from jwtbench.adapters.pyjwt import PyJWTAdapter
 from jwtbench.adapters.python_jose import PythonJoseAdapter
 
-#: Every adapter class, in report order (the floor first).
+#: Every adapter class, in report order: the floor first, the crypto limit (a
+#: reference row of bare primitives, ``role = "limit"``) last.
 ADAPTERS: dict[str, type[Adapter]] = {
     cls.name: cls
-    for cls in (FloorAdapter, PyJWTAdapter, JWCryptoAdapter, AuthlibAdapter, PythonJoseAdapter)
+    for cls in (
+        FloorAdapter,
+        PyJWTAdapter,
+        JWCryptoAdapter,
+        AuthlibAdapter,
+        PythonJoseAdapter,
+        LimitAdapter,
+    )
 }
 
 

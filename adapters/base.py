@@ -83,6 +83,14 @@ class Adapter(ABC):
     enabled_by_default: ClassVar[frozenset[str]] = frozenset()
     #: Free-text remarks shown by ``jwtbench list`` and the report.
     notes: ClassVar[str] = ""
+    #: What the row is: "library" (one people pick), "floor" (the fastest correct
+    #: pure-Python JOSE) or "limit" (bare crypto primitives): the denominators of
+    #: "x over floor" / "x over limit" are found by this, never by name.
+    role: ClassVar[Literal["library", "floor", "limit"]] = "library"
+    #: It makes and opens tokens through ``sign``/``verify``/``encrypt``...; False
+    #: for a reference that times bare primitives (the interop grid and the gate's
+    #: choice of an independent verifier skip it).
+    makes_tokens: ClassVar[bool] = True
 
     def __init__(self) -> None:
         try:
@@ -207,6 +215,8 @@ class Adapter(ABC):
             "label": self.label or self.name,
             "colour": self.colour,
             "notes": self.notes,
+            "role": self.role,
+            "makes_tokens": self.makes_tokens,
         }
 
 

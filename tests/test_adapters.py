@@ -19,7 +19,8 @@ from jwtbench.adapters.keys import jws_key, load_claims
 from jwtbench.measure.gate import flip_signature_byte
 
 EXPECT = Expect()
-AVAILABLE = {name: load_adapter(name) for name in ADAPTERS}
+# Adapters that make tokens: the crypto limit times bare primitives (tests/test_limit.py).
+AVAILABLE = {name: a for name in ADAPTERS if (a := load_adapter(name)).makes_tokens}
 PAIRS = [(name, alg) for name, a in AVAILABLE.items() for alg in JWS_ALGS if alg in a.jws_algs]
 
 
@@ -127,7 +128,17 @@ def test_key_confusion_rejected(name: str) -> None:
 
 
 def test_every_adapter_declares_something() -> None:
-    for adapter in AVAILABLE.values():
+    for adapter in map(load_adapter, ADAPTERS):
         assert adapter.jws_algs <= set(JWS_ALGS), adapter.name
         assert adapter.version != "unknown", adapter.name
         assert adapter.describe()["name"] == adapter.name
+        assert adapter.describe()["role"] in ("library", "floor", "limit"), adapter.name
+
+
+def test_roles_are_declared_not_named() -> None:
+    """The floor and the limit are found by their declared role; the limit makes no tokens."""
+    roles = {name: cls.role for name, cls in ADAPTERS.items()}
+    assert [n for n, r in roles.items() if r == "floor"] == ["floor"]
+    assert [n for n, r in roles.items() if r == "limit"] == ["limit"]
+    assert not ADAPTERS["limit"].makes_tokens
+    assert all(cls.makes_tokens for n, cls in ADAPTERS.items() if n != "limit")

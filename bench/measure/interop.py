@@ -22,7 +22,10 @@ EXPECT = Expect()
 
 
 def _available() -> list[Adapter]:
-    return [a for a in map(adapter_or_reason, ADAPTERS) if isinstance(a, Adapter)]
+    """Available adapters that make tokens (a bare-primitive reference has none)."""
+    return [
+        a for a in map(adapter_or_reason, ADAPTERS) if isinstance(a, Adapter) and a.makes_tokens
+    ]
 
 
 def _failure(exc: Exception) -> str:
