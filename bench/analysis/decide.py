@@ -108,6 +108,32 @@ class Decisions:
     jwe: tuple[Pick, ...]
     caveats: tuple[str, ...]  # about the run: every pick above is subject to them
     algs: int  # how many JWS algorithms the run has
+    #: Pure-Python libraries faster than the floor beyond their interval (a finding).
+    below_floor: tuple[BelowFloor, ...] = ()
+    paired: bool = False  # the run stored paired ratios (ties called on intervals)
+
+
+@dataclass(frozen=True)
+class BelowFloor:
+    """A library cell whose paired x over floor is below 1.0x beyond its 95% interval.
+
+    The floor is the same work and checks in straight-line Python over the same
+    ``cryptography`` calls: a pure-Python library cannot really do less, so it
+    either skips work the floor does or the floor is not lean; the report says so.
+    """
+
+    cell: JwsCell
+    over_floor: Interval
+
+
+def below_floor(view: JwsView) -> tuple[BelowFloor, ...]:
+    """The pure-Python library cells whose whole paired interval is below 1.0x."""
+    found = []
+    for cell in sorted(view.timed(), key=view.sort_key):
+        interval = view.over_floor_interval(cell)
+        if interval and interval.high < 1.0 and view.pure_python(cell.adapter):
+            found.append(BelowFloor(cell, interval))
+    return tuple(found)
 
 
 def _pick(group: Group, scope: str, scores: list[Score], caveats: tuple[str, ...]) -> Pick:
@@ -268,4 +294,6 @@ def decide(jws: JwsView, jwe: JweView, interrupted: bool = False) -> Decisions:
         jwe=_jwe_picks(jwe),
         caveats=_run_caveats(jws, jwe, interrupted),
         algs=len(jws.algs),
+        below_floor=below_floor(jws),
+        paired=jws.paired or jwe.paired,
     )

@@ -74,6 +74,7 @@ class Identity:
     colour: str
     library: str
     version: str
+    compiled: bool = False  # ``describe()["compiled"]``: a compiled (not pure-Python) library
 
 
 def identities(results: Results) -> dict[str, Identity]:
@@ -86,6 +87,7 @@ def identities(results: Results) -> dict[str, Identity]:
             colour=str(entry.get("colour") or ""),
             library=str(entry.get("library") or ""),
             version=str(entry.get("version") or ""),
+            compiled=bool(entry.get("compiled", False)),
         )
         for name, entry in info.items()
     }
@@ -252,6 +254,11 @@ class CellView(Generic[C]):
     @property
     def has_limit(self) -> bool:
         return LIMIT in self.adapters
+
+    def pure_python(self, adapter: str) -> bool:
+        """A library written in Python (over ``cryptography``): the floor's own kind."""
+        found = self.identity.get(adapter)
+        return adapter not in REFERENCES and not (found and found.compiled)
 
     @property
     def versions(self) -> dict[str, str]:

@@ -47,6 +47,8 @@ def _summary(results: Results, jws: JwsView, jwe: JweView) -> str:
         lines.append(f"- took: {fmt_seconds(float(meta['seconds']))}")
     interrupted = "**yes**: cells never reached are `not run`" if meta.get("interrupted") else "no"
     lines.append(f"- interrupted: {interrupted}")
+    if jws.rows or jwe.rows:
+        lines.append(f"- ratios: {_pairing(jws, jwe)}")
     lines.append(f"- cells by status: {by_status} ({sum(counts.values()):,} cells)")
     # Timed = a usable row: a row whose cell status is not ok (cut off mid-measurement by an
     # interrupt, or failed a check after timing) is no timed cell, whatever rows exist.
@@ -67,6 +69,18 @@ def _summary(results: Results, jws: JwsView, jwe: JweView) -> str:
         chosen = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in selection.items())
         lines.append(f"- selection: {md_escape(chosen)}")
     return "## Run summary\n\n" + "\n".join(lines)
+
+
+def _pairing(jws: JwsView, jwe: JweView) -> str:
+    if jws.paired or jwe.paired:
+        return (
+            "**paired** (each group's libraries, floor and limit timed interleaved in bursts; "
+            "every ratio has a 95% interval)"
+        )
+    return (
+        "**unpaired** (this run stored no paired ratios: each ratio divides medians timed "
+        "at different moments, so machine drift is in it and no interval can be shown)"
+    )
 
 
 def _provenance(results: Results) -> str:
@@ -174,7 +188,7 @@ def render_markdown(results: Results, charts: Sequence[Path] = ()) -> str:
         _title(results),
         _summary(results, jws, jwe),
         _provenance(results),
-        *jws_sections(jws, charts),
+        *jws_sections(jws, charts, decisions.below_floor),
         *jwe_sections(jws, jwe, charts),
         interop_section(results),
         pick_section(decisions, jws.label_of, len(jws.payloads), jws=has_jws),
