@@ -197,8 +197,9 @@ def _annotate(ax: Axes, view: JwsView, group: Group, grid: np.ndarray, norm: Log
                 text, colour, weight = fmt_status(view.status(cell)), "#b00020", "bold"
             else:
                 text, colour = fmt_status(view.status(cell)), "#666666"
-            style = {"fontsize": size, "color": colour, "weight": weight}
-            ax.text(j, i, text, ha="center", va="center", **style)
+            ax.text(j, i, text, ha="center", va="center", color=colour, weight=weight).set_fontsize(
+                size
+            )
 
 
 def _outline(ax: Axes, row: int, column: int) -> None:
