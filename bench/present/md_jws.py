@@ -19,14 +19,22 @@ from jwtbench.analysis.views import LIMIT, Group, JwsCell, JwsView
 from jwtbench.model.cell import Status
 from jwtbench.present.fmt import (
     MISSING,
-    fmt_ops,
     fmt_paired,
     fmt_ratio,
     fmt_share,
     fmt_status,
     md_escape,
 )
-from jwtbench.present.md_base import chart_links, generic_reason, md_table, section, versioned
+from jwtbench.present.md_base import (
+    TIED,
+    chart_links,
+    generic_reason,
+    md_table,
+    ops_text,
+    over_floor_text,
+    section,
+    versioned,
+)
 from jwtbench.present.names import CHART_OVER_FLOOR, CHART_THROUGHPUT, CHART_TOKEN_SIZE
 
 
@@ -34,8 +42,6 @@ def _adapter_header(view: JwsView, adapters: Sequence[str]) -> list[str]:
     return ["alg"] + [versioned(view, a) for a in adapters]
 
 
-#: Marks a library tied for fastest, and a ratio whose interval includes 1.0x.
-TIED = "≈"
 #: Where a share in crypto would read over 100%.
 BELOW_LIMIT = "⚠ below the limit"
 #: Why the ratios of a run without paired fields cannot be trusted as much.
@@ -47,25 +53,12 @@ UNPAIRED_NOTE = (
 )
 
 
-def _ops_cell(view: JwsView, cell: JwsCell, fastest: str | None, tied: Sequence[str]) -> str:
-    row = view.row(cell)
-    if row is None:
-        return fmt_status(view.status(cell))
-    text = fmt_ops(row.ops)
-    if len(tied) > 1 and cell.adapter in tied:
-        return f"{TIED} {text}"
-    return f"**{text}**" if cell.adapter == fastest else text
-
-
 def _ops_table(view: JwsView, group: Group) -> str:
     rows = []
     for alg in view.algs:
         best = view.fastest_of(group, alg)
         fastest = best[0] if best else None
-        tied = view.tied_fastest(group.cell(view.floor, alg))
-        rows.append(
-            [alg] + [_ops_cell(view, group.cell(a, alg), fastest, tied) for a in view.adapters]
-        )
+        rows.append([alg] + [ops_text(view, group.cell(a, alg), fastest) for a in view.adapters])
     return f"### {group.title} (ops/s)\n\n" + md_table(_adapter_header(view, view.adapters), rows)
 
 
@@ -86,19 +79,9 @@ def _ratio_table(
     return f"### {group.title}: {title}\n\n" + md_table(_adapter_header(view, view.libraries), rows)
 
 
-def _over_floor_text(view: JwsView, cell: JwsCell) -> str:
-    """``2.14x [1.91, 2.30]`` (paired; ``≈`` when the interval includes 1.0x), else ``2.1x``."""
-    interval = view.over_floor_interval(cell)
-    if interval is not None:
-        text = fmt_paired(*interval[:3])
-        return f"{text} {TIED}" if interval.includes(1.0) else text
-    value = view.over_floor(cell)
-    return fmt_ratio(value) if value is not None else fmt_status(view.status(cell))
-
-
 def _over_floor_table(view: JwsView, group: Group) -> str:
     rows = [
-        [alg] + [_over_floor_text(view, group.cell(a, alg)) for a in view.libraries]
+        [alg] + [over_floor_text(view, group.cell(a, alg)) for a in view.libraries]
         for alg in view.algs
     ]
     header = _adapter_header(view, view.libraries)
