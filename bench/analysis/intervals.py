@@ -32,8 +32,6 @@ OVER_LIMIT = "over_limit"
 #: Bootstrap replicates and seed of the time intervals (fixed: a report is reproducible).
 N_BOOT = 1000
 SEED = 20261201
-#: z of a two-sided 95% normal interval (log-scale combinations of intervals).
-Z95 = 1.959963984540054
 
 #: Where a time interval came from.
 Source = Literal["bursts", "passes", "rounds"]

@@ -138,8 +138,16 @@ object is built once, outside the timing; in the **raw** key mode the library re
 PEM text (or the secret bytes) and parses it on every call, as much application code does,
 so raw numbers include key parsing. A `—` is a cell the library does not implement;
 `invalid` is a cell that failed the correctness gate (its work is never timed); `error` is a
-cell where the library raised. Runs with few, short rounds (the quick profile) are noisy:
-treat differences of a few tens of percent as ties, and compare with a full-profile run."""
+cell where the library raised."""
+
+#: The last words of "how to read this": what the ratios can be trusted for.
+UNPAIRED_READING = """Runs with few, short rounds (the quick profile) are noisy and this run's
+ratios are unpaired: treat differences of a few tens of percent as ties, and compare with a
+full-profile run."""
+PAIRED_READING = """This run timed each group (the cells that differ only by adapter)
+interleaved in short bursts, so every ratio is **paired**: each round saw one machine speed, and
+the brackets are 95% intervals. Two libraries whose intervals overlap are a tie, whatever the
+digits say. The **limit** is the bare primitive: the price of the crypto, not a library."""
 
 
 def jwe_sections(jws: JwsView, jwe: JweView, charts: Sequence[Path] = ()) -> list[str]:
@@ -193,7 +201,7 @@ def render_markdown(results: Results, charts: Sequence[Path] = ()) -> str:
         interop_section(results),
         pick_section(decisions, jws.label_of, len(jws.payloads), jws=has_jws),
         failures_section(jws, jwe),
-        HOW_TO_READ,
+        HOW_TO_READ + "\n\n" + (PAIRED_READING if jws.paired or jwe.paired else UNPAIRED_READING),
         JWE_HOW_TO_READ if jwe.rows or jwe.statuses else "",
     ]
     text = "\n\n".join(part for part in sections if part)

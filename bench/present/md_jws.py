@@ -221,8 +221,13 @@ def _over_limit_section(view: JwsView) -> str:
 def _over_fastest_section(view: JwsView) -> str:
     intro = (
         "Median time of the library / median time of the fastest library for the same cell "
-        "(the floor is not a library and is left out): 1.0x is the fastest."
+        "(the floor and the limit are no library and are left out): 1.0x is the fastest."
     )
+    if view.paired:
+        intro += (
+            " Paired: the library's x over floor / the fastest's, both from the same rounds; "
+            "see the intervals under *x over floor* before calling a difference."
+        )
     tables = [
         _ratio_table(view, g, "x slower than the fastest library", view.over_fastest)
         for g in view.groups
