@@ -224,9 +224,11 @@ def _over_fastest_section(view: JwsView) -> str:
         "(the floor and the limit are no library and are left out): 1.0x is the fastest."
     )
     if view.paired:
-        intro += (
-            " Paired: the library's x over floor / the fastest's, both from the same rounds; "
-            "see the intervals under *x over floor* before calling a difference."
+        intro = (
+            "The library's paired x over floor / the fastest library's, both from the same "
+            "interleaved rounds (the floor and the limit are no library and are left out): "
+            "1.0x is the fastest; see the intervals under *x over floor* before calling a "
+            "difference."
         )
     tables = [
         _ratio_table(view, g, "x slower than the fastest library", view.over_fastest)
