@@ -4,17 +4,23 @@ A ``Pick`` scores every library over a set of cells (a JWS family's algorithms
 in one op, key mode and payload; or the JWE pairs / nested combinations every
 library measured) by the geometric mean of *x slower than the fastest
 library*, and says who wins, who follows, by how much, and whether that is a
-tie (closer than ``TIE``). A pick made from an interrupted run carries a
-caveat: cells cut off before they were measured may hide a library's slow
-cells, so the pick is provisional (``Decisions.caveats`` says so for the run;
-``Pick.caveats`` counts the ``not run`` cells behind each pick).
+tie. With paired ratios (a run that timed each group interleaved) a tie is the
+same rule as the report's tables: the runner-up's interval (the geometric mean
+of its paired x over floor over the pick's cells, ``intervals.geomean_interval``)
+overlaps the winner's. Without them (an older run) a tie is a gap under ``TIE``.
+A pick made from an interrupted run carries a caveat: cells cut off before they
+were measured may hide a library's slow cells, so the pick is provisional
+(``Decisions.caveats`` says so for the run; ``Pick.caveats`` counts the
+``not run`` cells behind each pick).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from jwtbench.analysis.intervals import Interval, geomean_interval
 from jwtbench.analysis.views import (
     FLOOR,
     Group,
@@ -26,7 +32,7 @@ from jwtbench.analysis.views import (
 )
 from jwtbench.model.cell import Status
 
-#: Two libraries closer than this (ratio of geometric means) are called a tie.
+#: Without paired intervals, two libraries closer than this (ratio of geometric means) tie.
 TIE = 1.10
 #: The scope of the pick over the algorithms every library measured.
 COMMON = "common"
@@ -39,6 +45,9 @@ class Score:
     library: str
     score: float
     count: int
+    #: Geometric mean of its paired x over floor over the same cells, with its 95%
+    #: interval; None when the run stored no paired ratios.
+    over_floor: Interval | None = None
 
 
 @dataclass(frozen=True)
@@ -48,10 +57,11 @@ class Pick:
     group: Group
     scope: str  # a family (``HS``), ``COMMON``, or a JWE scope (``pairs``, ``combinations``)
     scores: tuple[Score, ...]  # best first
-    tie: bool  # the runner-up is within ``TIE`` of the pick
+    tie: bool  # paired: the intervals overlap; else the runner-up is within ``TIE``
     gap: float | None  # runner-up score / pick score
     caveats: tuple[str, ...] = ()
     common: int = 0  # JWE: how many pairs (combinations) every library measured
+    paired: bool = False  # the tie was called on paired intervals
 
     @property
     def pick(self) -> str | None:
@@ -98,12 +108,48 @@ class Decisions:
     jwe: tuple[Pick, ...]
     caveats: tuple[str, ...]  # about the run: every pick above is subject to them
     algs: int  # how many JWS algorithms the run has
+    #: Pure-Python libraries faster than the floor beyond their interval (a finding).
+    below_floor: tuple[BelowFloor, ...] = ()
+    paired: bool = False  # the run stored paired ratios (ties called on intervals)
+
+
+@dataclass(frozen=True)
+class BelowFloor:
+    """A library cell whose paired x over floor is below 1.0x beyond its 95% interval.
+
+    The floor is the same work and checks in straight-line Python over the same
+    ``cryptography`` calls: a pure-Python library cannot really do less, so it
+    either skips work the floor does or the floor is not lean; the report says so.
+    """
+
+    cell: JwsCell
+    over_floor: Interval
+
+
+def below_floor(view: JwsView) -> tuple[BelowFloor, ...]:
+    """The pure-Python library cells whose whole paired interval is below 1.0x."""
+    found = []
+    for cell in sorted(view.timed(), key=view.sort_key):
+        interval = view.over_floor_interval(cell)
+        if interval and interval.high < 1.0 and view.pure_python(cell.adapter):
+            found.append(BelowFloor(cell, interval))
+    return tuple(found)
 
 
 def _pick(group: Group, scope: str, scores: list[Score], caveats: tuple[str, ...]) -> Pick:
     ranked = tuple(sorted(scores, key=lambda s: s.score))
     gap = ranked[1].score / ranked[0].score if len(ranked) > 1 else None
+    first, second = (ranked[0].over_floor, ranked[1].over_floor) if gap else (None, None)
+    if first is not None and second is not None:
+        return Pick(group, scope, ranked, first.overlaps(second), gap, caveats, paired=True)
     return Pick(group, scope, ranked, gap is not None and gap < TIE, gap, caveats)
+
+
+def _score(library: str, ratios: list[float], intervals: list[Interval | None]) -> Score:
+    """The geometric means of ``ratios`` and (all present: paired) of ``intervals``."""
+    paired = [i for i in intervals if i is not None]
+    both = geomean_interval(paired) if paired and len(paired) == len(intervals) else None
+    return Score(library, geomean(ratios), len(ratios), both)
 
 
 def _not_run(statuses: Iterable[str | None]) -> tuple[str, ...]:
@@ -117,9 +163,10 @@ def _not_run(statuses: Iterable[str | None]) -> tuple[str, ...]:
 def _jws_pick(view: JwsView, group: Group, scope: str, algs: Sequence[str]) -> Pick:
     scores = []
     for library in view.libraries:
-        ratios = [r for alg in algs if (r := view.over_fastest(group.cell(library, alg)))]
+        cells = [c for alg in algs if view.over_fastest(c := group.cell(library, alg))]
+        ratios = [r for c in cells if (r := view.over_fastest(c))]
         if ratios:
-            scores.append(Score(library, geomean(ratios), len(ratios)))
+            scores.append(_score(library, ratios, [view.over_floor_interval(c) for c in cells]))
     statuses = (view.status(group.cell(a, alg)) for a in view.adapters for alg in algs)
     return _pick(group, scope, scores, _not_run(statuses))
 
@@ -191,16 +238,17 @@ def _jwe_pick(jwe: JweView, group: Group, nested: bool) -> Pick | None:
     common = set.intersection(*measured) if measured else set()
     scores = []
     for lib, own in timed.items():
-        ratios = [
-            r for k in keys if k in common and (r := jwe.over_fastest(JweCell.at(group, lib, *k)))
+        cells = [
+            c for k in keys if k in common and jwe.over_fastest(c := JweCell.at(group, lib, *k))
         ]
+        ratios = [r for c in cells if (r := jwe.over_fastest(c))]
         if own and ratios:
-            scores.append(Score(lib, geomean(ratios), len(ratios)))
+            scores.append(_score(lib, ratios, [jwe.over_floor_interval(c) for c in cells]))
     if not scores:
         return None
     statuses = (jwe.status(JweCell.at(group, a, *k)) for a in jwe.adapters for k in keys)
     pick = _pick(group, "combinations" if nested else "pairs", scores, _not_run(statuses))
-    return Pick(pick.group, pick.scope, pick.scores, pick.tie, pick.gap, pick.caveats, len(common))
+    return dataclasses.replace(pick, common=len(common))
 
 
 def _jwe_picks(jwe: JweView) -> tuple[Pick, ...]:
@@ -246,4 +294,6 @@ def decide(jws: JwsView, jwe: JweView, interrupted: bool = False) -> Decisions:
         jwe=_jwe_picks(jwe),
         caveats=_run_caveats(jws, jwe, interrupted),
         algs=len(jws.algs),
+        below_floor=below_floor(jws),
+        paired=jws.paired or jwe.paired,
     )

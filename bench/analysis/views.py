@@ -12,7 +12,11 @@ of encrypting) live here too. Pure computation: no Markdown, no matplotlib.
 
 Library identity (display label, chart colour, library, version) comes from
 the results file's ``jwtbench.adapters`` entries (``Adapter.describe()``);
-the floor is the adapter named ``FloorAdapter.name``.
+the floor is the adapter named ``FloorAdapter.name``; the limit (the bare crypto
+primitive, no library) is ``LIMIT``. A run that timed groups interleaved stores
+paired ratios (``jwtbench.analysis.intervals``): x over floor, x over limit and
+the fastest library then come from them, with their intervals; an older file
+falls back to unpaired ratios of medians (``CellView.paired`` says which).
 """
 
 from __future__ import annotations
@@ -25,12 +29,18 @@ from typing import Any, Generic, NamedTuple, Protocol, Self, TypeVar
 from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS
 from jwtbench.adapters.floor import FloorAdapter
 from jwtbench.adapters.keys import PAYLOADS
+from jwtbench.analysis.intervals import OVER_FLOOR, OVER_LIMIT, Interval, paired_ratio
 from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS
 from jwtbench.model.cell import JWE_OPS, JWS_OPS, KEY_MODES, NESTED_OPS, Status
 from jwtbench.model.results import Results, Row
 
 #: The floor: the same work done directly with ``cryptography`` (not a library).
 FLOOR: str = FloorAdapter.name
+#: The limit: the bare primitive on the same signing input (``jwtbench.adapters.limit``'s
+#: name; spelt here so files that have it render on a tree that does not).
+LIMIT = "limit"
+#: The adapters that are no library: never picked, never "the fastest".
+REFERENCES = (FLOOR, LIMIT)
 #: The JWS op whose work a nested op contains (the baseline of "x over signing").
 BASE_OPS = {"sign_encrypt": "sign", "decrypt_verify": "verify"}
 #: The PBES2 iteration count (p2c) of this harness's tokens (jwcrypto's default; the floor's).
@@ -64,6 +74,7 @@ class Identity:
     colour: str
     library: str
     version: str
+    compiled: bool = False  # ``describe()["compiled"]``: a compiled (not pure-Python) library
 
 
 def identities(results: Results) -> dict[str, Identity]:
@@ -76,6 +87,7 @@ def identities(results: Results) -> dict[str, Identity]:
             colour=str(entry.get("colour") or ""),
             library=str(entry.get("library") or ""),
             version=str(entry.get("version") or ""),
+            compiled=bool(entry.get("compiled", False)),
         )
         for name, entry in info.items()
     }
@@ -231,8 +243,22 @@ class CellView(Generic[C]):
 
     @property
     def libraries(self) -> tuple[str, ...]:
-        """The adapters that are JOSE libraries (everything but the floor)."""
-        return tuple(a for a in self.adapters if a != FLOOR)
+        """The adapters that are JOSE libraries (everything but the floor and the limit)."""
+        return tuple(a for a in self.adapters if a not in REFERENCES)
+
+    @property
+    def paired(self) -> bool:
+        """Whether the run stored paired ratios (else every ratio is of unpaired medians)."""
+        return any(paired_ratio(self.rows[c].extra_info, OVER_FLOOR) for c in self.timed())
+
+    @property
+    def has_limit(self) -> bool:
+        return LIMIT in self.adapters
+
+    def pure_python(self, adapter: str) -> bool:
+        """A library written in Python (over ``cryptography``): the floor's own kind."""
+        found = self.identity.get(adapter)
+        return adapter not in REFERENCES and not (found and found.compiled)
 
     @property
     def versions(self) -> dict[str, str]:
@@ -269,23 +295,66 @@ class CellView(Generic[C]):
         return [cell for cell, (status, _) in self.statuses.items() if status == Status.NOT_RUN]
 
     def fastest(self, cell: C) -> tuple[str, Row] | None:
-        """The fastest library (the floor excluded) for the cell's work."""
+        """The fastest library (the floor excluded): by paired x over floor when stored."""
         timed = [(a, r) for a in self.libraries if (r := self.row(cell._replace(adapter=a)))]
-        return min(timed, key=lambda item: item[1].median) if timed else None
+        ratios = [self.over_floor_interval(cell._replace(adapter=a)) for a, _ in timed]
+        if not timed:
+            return None
+        if all(ratios):  # paired: ranked on ratios to the floor's rounds, not unpaired medians
+            ranked = zip(timed, ratios, strict=True)
+            return min(ranked, key=lambda item: item[1].value if item[1] else 0.0)[0]
+        return min(timed, key=lambda item: item[1].median)
+
+    def _paired(self, cell: C, key: str) -> Interval | None:
+        row = self.row(cell)
+        return paired_ratio(row.extra_info, key) if row is not None else None
+
+    def _unpaired(self, cell: C, reference: str) -> float | None:
+        row, ref = self.row(cell), self.row(cell._replace(adapter=reference))
+        if row is None or ref is None or ref.median <= 0:
+            return None
+        return row.median / ref.median
+
+    def over_floor_interval(self, cell: C) -> Interval | None:
+        """The paired x over floor with its 95% interval (None: not stored, an older run)."""
+        return self._paired(cell, OVER_FLOOR) if cell.adapter != FLOOR else None
 
     def over_floor(self, cell: C) -> float | None:
-        """Median time of ``cell`` / median time of the floor's same cell."""
-        row, floor = self.row(cell), self.row(cell._replace(adapter=FLOOR))
-        if row is None or floor is None or floor.median <= 0:
-            return None
-        return row.median / floor.median
+        """Paired x over floor when stored, else median time / the floor's median time."""
+        found = self.over_floor_interval(cell)
+        return found.value if found else self._unpaired(cell, FLOOR)
+
+    def over_limit_interval(self, cell: C) -> Interval | None:
+        return self._paired(cell, OVER_LIMIT) if cell.adapter != LIMIT else None
+
+    def over_limit(self, cell: C) -> float | None:
+        """Paired x over limit when stored, else median time / the limit's median time."""
+        found = self.over_limit_interval(cell)
+        return found.value if found else self._unpaired(cell, LIMIT)
 
     def over_fastest(self, cell: C) -> float | None:
-        """Median time of ``cell`` / median time of the fastest library's same cell."""
-        row, best = self.row(cell), self.fastest(cell)
-        if row is None or best is None or cell.adapter == FLOOR:
+        """x over floor of ``cell`` / that of the fastest library (paired or not, as stored)."""
+        best = self.fastest(cell)
+        if best is None or cell.adapter in REFERENCES:
             return None
-        return row.median / best[1].median
+        mine, theirs = self.over_floor(cell), self.over_floor(cell._replace(adapter=best[0]))
+        if mine is not None and theirs:
+            return mine / theirs
+        row = self.row(cell)
+        return row.median / best[1].median if row is not None else None
+
+    def tied_fastest(self, cell: C) -> tuple[str, ...]:
+        """The libraries tied for fastest: paired intervals overlapping the fastest's.
+
+        The fastest alone when it is faster beyond its interval; empty without
+        paired intervals (an older run: no tie can be called, see ``paired``).
+        """
+        best = self.fastest(cell)
+        top = self.over_floor_interval(cell._replace(adapter=best[0])) if best else None
+        if best is None or top is None:
+            return ()
+        found = [(a, self.over_floor_interval(cell._replace(adapter=a))) for a in self.libraries]
+        return tuple(a for a, i in found if i is not None and i.overlaps(top))
 
     def failures(self) -> list[tuple[C, str, str]]:
         """Every cell whose status is not ``ok``: (cell, status, reason), in matrix order."""

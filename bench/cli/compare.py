@@ -2,17 +2,28 @@
 
 The comparison is ``jwtbench.analysis.compare``; the tables are
 ``jwtbench.present.compare``. Exit 1 on a regression so CI can gate on it.
+
+Paired ratios are the default when both files store them (a run that timed
+each group interleaved): library cells are then judged on their paired x over
+floor (``jwtbench.analysis.paired``), which the machine's drift between two
+runs cannot move, and the floor's own change is shown apart. ``--unpaired``
+asks for the absolute comparison; ``--paired-ratios`` insists on the paired
+one (an error if a file lacks the fields). The output says which it is.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 from jwtbench.analysis.compare import Comparison, compare_results
-from jwtbench.model.results import load_results
+from jwtbench.analysis.paired import PairedComparison, compare_paired, has_paired
+from jwtbench.model.errors import UsageError
+from jwtbench.model.results import Results, load_results
 from jwtbench.present.compare import render_markdown, render_terminal
+from jwtbench.present.compare_paired import render_paired_markdown, render_paired_terminal
 
 FAIL_ON = ("regression", "never")
 
@@ -75,11 +86,60 @@ def report(cmp: Comparison, args: argparse.Namespace) -> int:
     return 1 if args.fail_on == "regression" and cmp.has_regression() else 0
 
 
+#: Why the comparison is not paired, printed first when it could have been asked for.
+UNPAIRED_WHY = {
+    "extra": "several files per side (--base-extra/--head-extra) are compared on absolute times",
+    "fields": "a file stores no paired ratios (extra_info.over_floor): absolute times compared",
+    "asked": "--unpaired: absolute times compared (machine drift between the runs included)",
+}
+
+
+def pairing(args: argparse.Namespace, base: Sequence[Results], head: Sequence[Results]) -> str:
+    """``"paired"``, or why not (a key of ``UNPAIRED_WHY``); UsageError when it cannot be."""
+    both = has_paired(base[0]) and has_paired(head[0])
+    extra = len(base) > 1 or len(head) > 1
+    if getattr(args, "paired_ratios", None) is False:
+        return "asked"
+    if args.paired_ratios:
+        if not both:
+            missing = [r for r in (base[0], head[0]) if not has_paired(r)]
+            names = ", ".join(str(r.path or "results") for r in missing)
+            raise UsageError(
+                f"--paired-ratios: no paired ratios (extra_info.over_floor) in {names}"
+            )
+        if extra:
+            raise UsageError(
+                "--paired-ratios compares one file per side (no --base-extra/--head-extra)"
+            )
+        return "paired"
+    if not both:
+        return "fields"
+    return "extra" if extra else "paired"
+
+
+def report_paired(pc: PairedComparison, cmp: Comparison, args: argparse.Namespace) -> int:
+    """The paired view: printed, Markdown if asked; exit 1 on a paired regression or a break."""
+    print(render_paired_terminal(pc, cmp, verbose=getattr(args, "verbose", False)), end="")
+    if args.markdown:
+        out = Path(args.markdown)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_paired_markdown(pc, cmp), encoding="utf-8")
+        print(f"markdown: {out}")
+    failing = bool(pc.regressions or cmp.broken)
+    return 1 if args.fail_on == "regression" and failing else 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare saved results files; exit 1 on a regression unless ``--fail-on never``."""
     base = [load_results(path) for path in [args.base, *(args.base_extra or [])]]
     head = [load_results(path) for path in [args.head, *(args.head_extra or [])]]
+    mode = pairing(args, base, head)
     cmp = compare_results(base, head, threshold=args.threshold, alpha=args.alpha)
+    if mode == "paired":
+        pc = compare_paired(base[0], head[0], threshold=args.threshold)
+        return report_paired(pc, cmp, args)
+    if mode != "fields" or has_paired(base[0]) or has_paired(head[0]):
+        print(f"mode: unpaired: {UNPAIRED_WHY[mode]}")
     return report(cmp, args)
 
 
@@ -119,6 +179,21 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         action="extend",
         metavar="FILE",
         help="more runs of the head, pooled with NEW",
+    )
+    pairing_group = parser.add_mutually_exclusive_group()
+    pairing_group.add_argument(
+        "--paired-ratios",
+        dest="paired_ratios",
+        action="store_true",
+        default=None,
+        help="judge library cells on their paired x over floor (the default when both files "
+        "store it); an error if one does not",
+    )
+    pairing_group.add_argument(
+        "--unpaired",
+        dest="paired_ratios",
+        action="store_false",
+        help="judge every cell on its absolute times, even when both files store paired ratios",
     )
     add_verdict_options(parser)
     parser.set_defaults(func=cmd_compare)

@@ -79,7 +79,7 @@ def _row(cell: CellResult, *, loud: bool) -> list[str]:
     ]
 
 
-def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+def aligned(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
@@ -156,7 +156,15 @@ def render_terminal(cmp: Comparison, *, verbose: bool = False) -> str:
     lines.append("")
     if cmp.cells:
         rows = [_row(c, loud=True) for c in cmp.ordered()]
-        lines += _aligned(_table_header(cmp), rows, right=_RIGHT)
+        lines += aligned(_table_header(cmp), rows, right=_RIGHT)
+    lines += finding_lines(cmp, verbose=verbose)
+    lines += ["", cmp.summary()]
+    return "\n".join(lines) + "\n"
+
+
+def finding_lines(cmp: Comparison, *, verbose: bool) -> list[str]:
+    """Token size and status changes, cells on one side only: what timings do not show."""
+    lines = []
     for change in cmp.token_changes:
         lines.append(
             f"token size: {change.label}: {change.base_bytes} -> {change.head_bytes} bytes "
@@ -170,8 +178,7 @@ def render_terminal(cmp: Comparison, *, verbose: bool = False) -> str:
         )
     for side in ("base", "head"):
         lines += one_sided_lines(cmp.one_sided(side), verbose=verbose)
-    lines += ["", cmp.summary()]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], right: set[int]) -> str:
@@ -228,6 +235,13 @@ def render_markdown(cmp: Comparison) -> str:
             "</details>",
             "",
         ]
+    out += md_findings(cmp)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def md_findings(cmp: Comparison) -> list[str]:
+    """The Markdown of ``finding_lines``: token size, status, one-sided cells."""
+    out: list[str] = []
     if cmp.token_changes:
         rows = [
             [c.label, str(c.base_bytes), str(c.head_bytes), f"{c.head_bytes - c.base_bytes:+d}"]
@@ -264,4 +278,4 @@ def render_markdown(cmp: Comparison) -> str:
                 "</details>",
                 "",
             ]
-    return "\n".join(out).rstrip() + "\n"
+    return out

@@ -97,3 +97,22 @@ def fmt_status(status: str | None) -> str:
     if status in (None, "", "ok"):
         return MISSING
     return _STATUS_TEXT.get(status, status)
+
+
+def _paired_number(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+
+
+def fmt_interval(low: float, high: float) -> str:
+    """A ratio's 95% interval: ``[1.91, 2.30]``, ``[11.8, 13.0]``."""
+    return f"[{_paired_number(low)}, {_paired_number(high)}]"
+
+
+def fmt_paired(value: float, low: float, high: float) -> str:
+    """A paired ratio with its 95% interval: ``2.14x [1.91, 2.30]``, ``12.3x [11.8, 13.0]``."""
+    return f"{_paired_number(value)}x {fmt_interval(low, high)}"
+
+
+def fmt_share(share: float) -> str:
+    """A share of time: ``13%``, ``97%``, ``<1%``."""
+    return "<1%" if share < 0.005 else f"{share:.0%}"

@@ -47,6 +47,8 @@ def _summary(results: Results, jws: JwsView, jwe: JweView) -> str:
         lines.append(f"- took: {fmt_seconds(float(meta['seconds']))}")
     interrupted = "**yes**: cells never reached are `not run`" if meta.get("interrupted") else "no"
     lines.append(f"- interrupted: {interrupted}")
+    if jws.rows or jwe.rows:
+        lines.append(f"- ratios: {_pairing(jws, jwe)}")
     lines.append(f"- cells by status: {by_status} ({sum(counts.values()):,} cells)")
     # Timed = a usable row: a row whose cell status is not ok (cut off mid-measurement by an
     # interrupt, or failed a check after timing) is no timed cell, whatever rows exist.
@@ -67,6 +69,18 @@ def _summary(results: Results, jws: JwsView, jwe: JweView) -> str:
         chosen = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in selection.items())
         lines.append(f"- selection: {md_escape(chosen)}")
     return "## Run summary\n\n" + "\n".join(lines)
+
+
+def _pairing(jws: JwsView, jwe: JweView) -> str:
+    if jws.paired or jwe.paired:
+        return (
+            "**paired** (each group's libraries, floor and limit timed interleaved in bursts; "
+            "every ratio has a 95% interval)"
+        )
+    return (
+        "**unpaired** (this run stored no paired ratios: each ratio divides medians timed "
+        "at different moments, so machine drift is in it and no interval can be shown)"
+    )
 
 
 def _provenance(results: Results) -> str:
@@ -124,8 +138,16 @@ object is built once, outside the timing; in the **raw** key mode the library re
 PEM text (or the secret bytes) and parses it on every call, as much application code does,
 so raw numbers include key parsing. A `—` is a cell the library does not implement;
 `invalid` is a cell that failed the correctness gate (its work is never timed); `error` is a
-cell where the library raised. Runs with few, short rounds (the quick profile) are noisy:
-treat differences of a few tens of percent as ties, and compare with a full-profile run."""
+cell where the library raised."""
+
+#: The last words of "how to read this": what the ratios can be trusted for.
+UNPAIRED_READING = """Runs with few, short rounds (the quick profile) are noisy and this run's
+ratios are unpaired: treat differences of a few tens of percent as ties, and compare with a
+full-profile run."""
+PAIRED_READING = """This run timed each group (the cells that differ only by adapter)
+interleaved in short bursts, so every ratio is **paired**: each round saw one machine speed, and
+the brackets are 95% intervals. Two libraries whose intervals overlap are a tie, whatever the
+digits say. The **limit** is the bare primitive: the price of the crypto, not a library."""
 
 
 def jwe_sections(jws: JwsView, jwe: JweView, charts: Sequence[Path] = ()) -> list[str]:
@@ -174,12 +196,12 @@ def render_markdown(results: Results, charts: Sequence[Path] = ()) -> str:
         _title(results),
         _summary(results, jws, jwe),
         _provenance(results),
-        *jws_sections(jws, charts),
+        *jws_sections(jws, charts, decisions.below_floor),
         *jwe_sections(jws, jwe, charts),
         interop_section(results),
         pick_section(decisions, jws.label_of, len(jws.payloads), jws=has_jws),
         failures_section(jws, jwe),
-        HOW_TO_READ,
+        HOW_TO_READ + "\n\n" + (PAIRED_READING if jws.paired or jwe.paired else UNPAIRED_READING),
         JWE_HOW_TO_READ if jwe.rows or jwe.statuses else "",
     ]
     text = "\n\n".join(part for part in sections if part)

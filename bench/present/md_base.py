@@ -13,7 +13,37 @@ from pathlib import Path
 from typing import Any
 
 from jwtbench.analysis.views import PBES2_P2C, CellView, Combo, Pair
-from jwtbench.present.fmt import md_escape
+from jwtbench.present.fmt import fmt_ops, fmt_paired, fmt_ratio, fmt_status, md_escape
+
+#: Marks a library tied for fastest, and a ratio whose interval includes 1.0x.
+TIED = "≈"
+
+
+def ops_text(view: CellView[Any], cell: Any, fastest: str | None) -> str:
+    """A cell's ops/s: ``≈ n`` when tied for fastest, bold when the fastest beyond the interval.
+
+    ``fastest``: the fastest library's name. Without paired intervals (older runs)
+    ``tied_fastest`` is empty and the fastest is bold, as it always was.
+    """
+    row = view.row(cell)
+    if row is None:
+        return fmt_status(view.status(cell))
+    text = fmt_ops(row.ops)
+    tied = view.tied_fastest(cell)
+    if len(tied) > 1 and cell.adapter in tied:
+        return f"{TIED} {text}"
+    return f"**{text}**" if cell.adapter == fastest else text
+
+
+def over_floor_text(view: CellView[Any], cell: Any) -> str:
+    """``2.14x [1.91, 2.30]`` (paired; ``≈`` when the interval includes 1.0x), else ``2.1x``."""
+    interval = view.over_floor_interval(cell)
+    if interval is not None:
+        text = fmt_paired(*interval[:3])
+        return f"{text} {TIED}" if interval.includes(1.0) else text
+    value = view.over_floor(cell)
+    return fmt_ratio(value) if value is not None else fmt_status(view.status(cell))
+
 
 #: Markdown footnotes: id -> text. A footnote is defined once, at the end of the report,
 #: when its reference (``[^id]``) appears in the text.

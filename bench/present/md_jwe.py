@@ -28,13 +28,15 @@ from jwtbench.analysis.views import (
     signed_size,
 )
 from jwtbench.model.cell import NESTED_OPS, Status
-from jwtbench.present.fmt import MISSING, fmt_ops, fmt_ratio, fmt_status, fmt_us, md_escape
+from jwtbench.present.fmt import MISSING, fmt_ratio, fmt_status, fmt_us, md_escape
 from jwtbench.present.md_base import (
     alg_label,
     chart_links,
     combo_label,
     generic_reason,
     md_table,
+    ops_text,
+    over_floor_text,
     pair_label,
     section,
     versioned,
@@ -51,21 +53,13 @@ def _left_out(view: JweView, shown: Sequence[str], what: str) -> str:
     return f"Left out (no usable {what} number; see *Cells without numbers*): {names}."
 
 
-def _bold_if(text: str, bold: bool) -> str:
-    return f"**{text}**" if bold else text
-
-
 def _jwe_ops_table(view: JweView, group: Group, adapters: Sequence[str]) -> str:
     rows = []
     for pair in view.pairs:
         first = JweCell.at(group, view.floor, pair.alg, pair.enc)
         best = view.fastest(first)
-        cells = []
-        for adapter in adapters:
-            cell = first._replace(adapter=adapter)
-            row = view.row(cell)
-            text = _bold_if(fmt_ops(row.ops), bool(best and best[0] == adapter)) if row else None
-            cells.append(text or fmt_status(view.status(cell)))
+        fastest = best[0] if best else None
+        cells = [ops_text(view, first._replace(adapter=a), fastest) for a in adapters]
         rows.append([pair_label(pair), *cells])
     header = ["alg / enc", *(versioned(view, a) for a in adapters)]
     return f"### {group.title} (ops/s)\n\n" + md_table(header, rows)
@@ -75,12 +69,7 @@ def _jwe_over_floor_table(view: JweView, group: Group, libraries: Sequence[str])
     rows = []
     for pair in view.pairs:
         cells = [JweCell.at(group, lib, pair.alg, pair.enc) for lib in libraries]
-        ratios = [view.over_floor(c) for c in cells]
-        texts = [
-            fmt_ratio(r) if r is not None else fmt_status(view.status(c))
-            for c, r in zip(cells, ratios, strict=True)
-        ]
-        rows.append([pair_label(pair), *texts])
+        rows.append([pair_label(pair), *(over_floor_text(view, c) for c in cells)])
     header = ["alg / enc", *(versioned(view, a) for a in libraries)]
     return f"### {group.title}: x over floor\n\n" + md_table(header, rows)
 
@@ -99,7 +88,7 @@ def jwe_throughput_section(view: JweView, charts: Sequence[Path] = ()) -> str:
     for group in view.groups(nested=False):
         tables.append(_jwe_ops_table(view, group, adapters))
         if view.floor in adapters:
-            libraries = [a for a in adapters if a != view.floor]
+            libraries = [a for a in adapters if a in view.libraries]
             tables.append(_jwe_over_floor_table(view, group, libraries))
     left_out = _left_out(view, adapters, "JWE")
     return section(

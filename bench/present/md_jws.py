@@ -1,8 +1,12 @@
 """The JWS sections of the report: throughput, token size, x over floor, x over the fastest.
 
 Each section reads ``jwtbench.analysis.views.JwsView``; a cell without a usable
-number shows its status (``fmt_status``). Then the JWS cells without numbers,
-grouped by status, adapter and reason.
+number shows its status (``fmt_status``). With paired ratios the x-over-floor
+and x-over-limit tables show each ratio's 95% interval, and the throughput
+tables bold the fastest library only when it is faster beyond its interval
+(``≈`` marks the libraries tied for fastest); without them the report says its
+ratios are unpaired. Then the JWS cells without numbers, grouped by status,
+adapter and reason.
 """
 
 from __future__ import annotations
@@ -10,10 +14,27 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jwtbench.analysis.views import Group, JwsCell, JwsView
+from jwtbench.analysis.decide import BelowFloor
+from jwtbench.analysis.views import LIMIT, Group, JwsCell, JwsView
 from jwtbench.model.cell import Status
-from jwtbench.present.fmt import MISSING, fmt_ops, fmt_ratio, fmt_status, md_escape
-from jwtbench.present.md_base import chart_links, generic_reason, md_table, section, versioned
+from jwtbench.present.fmt import (
+    MISSING,
+    fmt_paired,
+    fmt_ratio,
+    fmt_share,
+    fmt_status,
+    md_escape,
+)
+from jwtbench.present.md_base import (
+    TIED,
+    chart_links,
+    generic_reason,
+    md_table,
+    ops_text,
+    over_floor_text,
+    section,
+    versioned,
+)
 from jwtbench.present.names import CHART_OVER_FLOOR, CHART_THROUGHPUT, CHART_TOKEN_SIZE
 
 
@@ -21,12 +42,15 @@ def _adapter_header(view: JwsView, adapters: Sequence[str]) -> list[str]:
     return ["alg"] + [versioned(view, a) for a in adapters]
 
 
-def _ops_cell(view: JwsView, cell: JwsCell, fastest: str | None) -> str:
-    row = view.row(cell)
-    if row is None:
-        return fmt_status(view.status(cell))
-    text = fmt_ops(row.ops)
-    return f"**{text}**" if cell.adapter == fastest else text
+#: Where a share in crypto would read over 100%.
+BELOW_LIMIT = "⚠ below the limit"
+#: Why the ratios of a run without paired fields cannot be trusted as much.
+UNPAIRED_NOTE = (
+    "**These ratios are unpaired**: this run stored no paired ratios, so each is a ratio of "
+    "two medians timed at different moments, and the machine's speed changes between them "
+    "land in it (on a shared VM, tens of percent). No interval can be shown and no tie called "
+    "on one; treat differences under ~20% as ties."
+)
 
 
 def _ops_table(view: JwsView, group: Group) -> str:
@@ -34,7 +58,7 @@ def _ops_table(view: JwsView, group: Group) -> str:
     for alg in view.algs:
         best = view.fastest_of(group, alg)
         fastest = best[0] if best else None
-        rows.append([alg] + [_ops_cell(view, group.cell(a, alg), fastest) for a in view.adapters])
+        rows.append([alg] + [ops_text(view, group.cell(a, alg), fastest) for a in view.adapters])
     return f"### {group.title} (ops/s)\n\n" + md_table(_adapter_header(view, view.adapters), rows)
 
 
@@ -55,11 +79,31 @@ def _ratio_table(
     return f"### {group.title}: {title}\n\n" + md_table(_adapter_header(view, view.libraries), rows)
 
 
+def _over_floor_table(view: JwsView, group: Group) -> str:
+    rows = [
+        [alg] + [over_floor_text(view, group.cell(a, alg)) for a in view.libraries]
+        for alg in view.algs
+    ]
+    header = _adapter_header(view, view.libraries)
+    return f"### {group.title}: x over floor\n\n" + md_table(header, rows)
+
+
 def _throughput_section(view: JwsView, charts: Sequence[Path]) -> str:
-    intro = (
-        "Operations per second (from the median time per operation; higher is better). "
-        "**Bold**: the fastest library for that algorithm (the floor excluded)."
-    )
+    if view.paired:
+        intro = (
+            "Operations per second (from the median time per operation; higher is better). "
+            "**Bold**: the fastest library for that algorithm (the floor excluded), only when "
+            "it is faster beyond the interval: its paired x over floor's 95% interval does not "
+            f"overlap any other library's. {TIED}: the libraries tied for fastest (their "
+            "intervals overlap the fastest's). The charts' whiskers are the 95% interval of "
+            "each cell's ops/s from its bursts."
+        )
+    else:
+        intro = (
+            "Operations per second (from the median time per operation; higher is better). "
+            "**Bold**: the fastest library for that algorithm (the floor excluded), from "
+            "unpaired medians (no interval: see *x over floor*)."
+        )
     tables = [_ops_table(view, group) for group in view.groups]
     return section("## Throughput", intro, chart_links(charts, CHART_THROUGHPUT), tables)
 
@@ -88,23 +132,104 @@ def _token_section(view: JwsView, charts: Sequence[Path]) -> str:
     return section("## Token size", intro, chart_links(charts, CHART_TOKEN_SIZE), [table])
 
 
-def _over_floor_section(view: JwsView, charts: Sequence[Path]) -> str:
-    intro = (
-        "Median time of the library / median time of the floor (the same work done directly "
-        "with `cryptography`) for the same algorithm, op, key mode and payload. "
-        "1.0x = no overhead; below 1.0x is measurement noise or a shortcut the floor does not take."
-    )
+def _over_floor_section(
+    view: JwsView, charts: Sequence[Path], below: Sequence[BelowFloor] = ()
+) -> str:
+    if view.paired:
+        intro = (
+            "Library time / floor time (the same work and checks done directly with "
+            "`cryptography`) for the same algorithm, op, key mode and payload, **paired**: the "
+            "group's libraries and the floor were timed interleaved in bursts, the ratio is the "
+            "median of the round-by-round ratios and the brackets its 95% interval. 1.0x = no "
+            f"overhead; {TIED}: the interval includes 1.0x (no overhead that this run can tell "
+            "from the floor)."
+        )
+    else:
+        intro = (
+            "Median time of the library / median time of the floor (the same work done "
+            "directly with `cryptography`) for the same algorithm, op, key mode and payload. "
+            "1.0x = no overhead; below 1.0x is measurement noise or a shortcut the floor does "
+            f"not take.\n\n{UNPAIRED_NOTE}"
+        )
     if view.floor not in view.adapters:
         return "## x over floor\n\nThis run has no floor cells: nothing to compare with."
-    tables = [_ratio_table(view, g, "x over floor", view.over_floor) for g in view.groups]
-    return section("## x over floor", intro, chart_links(charts, CHART_OVER_FLOOR), tables)
+    tables = [_over_floor_table(view, g) for g in view.groups]
+    findings = below_floor_text(view, below)
+    return section(
+        "## x over floor", intro, chart_links(charts, CHART_OVER_FLOOR), [*tables, findings]
+    )
+
+
+def below_floor_text(view: JwsView, below: Sequence[BelowFloor]) -> str:
+    """The finding: pure-Python libraries faster than the floor beyond their interval."""
+    if not below:
+        return ""
+    lines = [
+        f"- {md_escape(view.label_of(b.cell.adapter))} {b.cell.alg} {b.cell.op}, "
+        f"{b.cell.key_mode} key, {b.cell.payload}: {fmt_paired(*b.over_floor[:3])}"
+        for b in below
+    ]
+    return (
+        f"**Finding: {len(below)} pure-Python library cell(s) measured faster than the floor "
+        "beyond their interval.** The floor does the same checks with the same `cryptography` "
+        "calls in straight-line Python, so a library cannot really be faster: either it skips "
+        "work the floor does (a check, a copy) or the floor is not as lean as it should be. "
+        "Either way these cells' x over floor understates the library's overhead:\n\n"
+        + "\n".join(lines)
+    )
+
+
+def _limit_text(view: JwsView, cell: JwsCell) -> str:
+    """``7.49x [5.28, 8.23] · 13%``: x over limit and the share of the time in crypto."""
+    interval = view.over_limit_interval(cell)
+    value = interval.value if interval else view.over_limit(cell)
+    if value is None:
+        return fmt_status(view.status(cell)) if view.row(cell) is None else MISSING
+    text = fmt_paired(*interval[:3]) if interval else fmt_ratio(value)
+    if value < 1:  # no code is faster than the bare primitive it calls
+        return f"{text} · {BELOW_LIMIT}"
+    return f"{text} · {fmt_share(1 / value)}"
+
+
+def _over_limit_section(view: JwsView) -> str:
+    """x over limit and each library's share of time in crypto (only groups with a limit)."""
+    groups = [g for g in view.groups if any(view.row(g.cell(LIMIT, a)) for a in view.algs)]
+    if not groups:
+        return ""
+    adapters = [view.floor, *view.libraries]
+    paired = "paired, with its 95% interval" if view.paired else "unpaired medians"
+    intro = (
+        "Time / the **limit**'s time: the limit is the bare primitive (HMAC, RSA, ECDSA, "
+        "EdDSA sign or verify) on the same signing input, with no JSON, base64 or claims. "
+        "It is **not a library anyone would pick**, only the price of the cryptography "
+        f"itself ({paired}). After the ·, the share of the time spent in that crypto "
+        "(1 / x over limit); the rest is the library's own Python. "
+        f"{BELOW_LIMIT}: measured faster than the bare primitive alone, which no code "
+        "calling it can be: a measurement artefact, not a result."
+    )
+    tables = []
+    for group in groups:
+        algs = [a for a in view.algs if view.row(group.cell(LIMIT, a))]
+        rows = [[alg] + [_limit_text(view, group.cell(a, alg)) for a in adapters] for alg in algs]
+        tables.append(
+            f"### {group.title}: x over limit · share in crypto\n\n"
+            + md_table(_adapter_header(view, adapters), rows)
+        )
+    return section("## x over limit", intro, "", tables)
 
 
 def _over_fastest_section(view: JwsView) -> str:
     intro = (
         "Median time of the library / median time of the fastest library for the same cell "
-        "(the floor is not a library and is left out): 1.0x is the fastest."
+        "(the floor and the limit are no library and are left out): 1.0x is the fastest."
     )
+    if view.paired:
+        intro = (
+            "The library's paired x over floor / the fastest library's, both from the same "
+            "interleaved rounds (the floor and the limit are no library and are left out): "
+            "1.0x is the fastest; see the intervals under *x over floor* before calling a "
+            "difference."
+        )
     tables = [
         _ratio_table(view, g, "x slower than the fastest library", view.over_fastest)
         for g in view.groups
@@ -112,16 +237,20 @@ def _over_fastest_section(view: JwsView) -> str:
     return section("## x slower than the fastest library", intro, "", tables)
 
 
-def jws_sections(view: JwsView, charts: Sequence[Path] = ()) -> list[str]:
+def jws_sections(
+    view: JwsView, charts: Sequence[Path] = (), below: Sequence[BelowFloor] = ()
+) -> list[str]:
     """The JWS data sections of the report ("what to pick" comes after the JWE ones)."""
     if not view.rows and not view.statuses:
         return []
-    return [
+    sections = [
         _throughput_section(view, charts),
         _token_section(view, charts),
-        _over_floor_section(view, charts),
+        _over_floor_section(view, charts, below),
+        _over_limit_section(view),
         _over_fastest_section(view),
     ]
+    return [text for text in sections if text]
 
 
 # -- failures -----------------------------------------------------------------

@@ -71,6 +71,19 @@ def caveat_text(decisions: Decisions) -> str:
     return f"**⚠ Caveat**: {said[:1].upper()}{said[1:]}. Picks marked ⚠ rest on cells not run."
 
 
+def tie_rule(decisions: Decisions) -> str:
+    """How this run's ties were called: on paired intervals, or (unpaired) on a 10% gap."""
+    if decisions.paired:
+        return (
+            "≈: a tie, the runner-up's 95% interval (geometric mean of its paired x over floor "
+            "over the same cells) overlaps the pick's; *next*: faster beyond the interval"
+        )
+    return (
+        f"≈: the runner-up is within {round((TIE - 1) * 100)}%, a tie; the ratios are "
+        "unpaired, so a gap a little above that may be the machine"
+    )
+
+
 def jws_pick_section(decisions: Decisions, name: Namer, payloads: int) -> str:
     if not decisions.rows:
         return "## What to pick\n\nNo library was measured."
@@ -79,7 +92,7 @@ def jws_pick_section(decisions: Decisions, name: Namer, payloads: int) -> str:
         caveat_text(decisions),
         "Fastest library per algorithm family, computed from the tables above: the lowest "
         "geometric mean of *x slower than the fastest library* over the family's algorithms "
-        f"(≈: the runner-up is within {round((TIE - 1) * 100)}%, a tie). *Common algorithms*: "
+        f"({tie_rule(decisions)}). *Common algorithms*: "
         "over the algorithms every library has a number for, so a library is not favoured "
         "for skipping slow ones.",
         _pick_table(decisions, name, payloads),

@@ -21,7 +21,7 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from jwtbench.analysis.views import CellView
+from jwtbench.analysis.views import REFERENCES, CellView
 
 DPI = 110
 #: For adapters whose results entry names no colour (older files): by a stable hash of the name.
@@ -39,9 +39,9 @@ def adapter_colour(view: CellView[Any], name: str) -> str:
 
 
 def legend_label(view: CellView[Any], adapter: str) -> str:
-    """The display label with its version; the floor's version is its library's."""
+    """The display label with its version; the floor's (the limit's) version is its library's."""
     version, label = view.versions.get(adapter), view.label_of(adapter)
-    if adapter == view.floor:
+    if adapter in REFERENCES:
         found = view.identity.get(adapter)
         library = found.library if found and found.library else "cryptography"
         return f"{label} ({library} {version})" if version else f"{label} ({library})"

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from jwtbench.analysis.intervals import ops_interval
 from jwtbench.analysis.views import (
     BASE_OPS,
     PBES2_P2C,
@@ -96,13 +97,16 @@ def _jwe_throughput_figure(
     ax = fig.add_subplot()
     values: list[float] = []
     for i, adapter in enumerate(adapters):
-        ys, widths = [], []
+        ys, widths, below, above = [], [], [], []
         for j, pair in enumerate(pairs):
             row = view.row(JweCell.at(group, adapter, pair.alg, pair.enc))
             if row is not None:
                 ys.append(j + (i - (len(adapters) - 1) / 2) * height)
                 widths.append(row.ops)
-        values += widths
+                found = ops_interval(row)  # whiskers: the 95% interval of the cell's ops/s
+                below.append(row.ops - found.low if found else 0.0)
+                above.append(found.high - row.ops if found else 0.0)
+                values += [row.ops - below[-1], row.ops + above[-1]]
         ax.barh(
             ys,
             widths,
@@ -111,6 +115,8 @@ def _jwe_throughput_figure(
             label=legend_label(view, adapter),
             edgecolor="white",
             linewidth=0.4,
+            xerr=[below, above] if ys else None,
+            error_kw={"ecolor": "#222222", "elinewidth": 0.7, "capsize": 1.5},
         )
     if not values:
         return None
@@ -126,7 +132,8 @@ def _jwe_throughput_figure(
         fig,
         ax,
         f"JWE {group.op} throughput: {group.key_mode} key, {group.payload} payload",
-        f"claims only, no signature inside; longer is better; {EMPTY_NOTE}",
+        "claims only, no signature inside; longer is better; "
+        f"whiskers: 95% interval of the median\n{EMPTY_NOTE}",
     )
     fig.legend(
         *ax.get_legend_handles_labels(),

@@ -2,7 +2,11 @@
 
 Each reads ``jwtbench.analysis.views.JwsView``; algorithms are in ``JWS_ALGS``
 order; a cell without a usable number (unsupported, invalid, error) is left
-empty (the heatmap prints its status).
+empty (the heatmap prints its status). Throughput bars carry whiskers, the 95%
+interval of the cell's ops/s (``intervals.ops_interval``: from its bursts,
+else its passes, else its rounds, as the subtitle says); the heatmap prints a
+paired ratio's interval under it and outlines (dashed) a cell whose interval
+includes 1.0x; an unpaired heatmap says it is unpaired in its title.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from jwtbench.analysis.views import Group, JwsView, jws_view
+from jwtbench.analysis.intervals import ops_interval, time_interval
+from jwtbench.analysis.views import LIMIT, Group, JwsView, jws_view
 from jwtbench.model.cell import FAILED_STATUSES
 from jwtbench.model.results import Results
 from jwtbench.present.charts.common import (
@@ -30,11 +36,26 @@ from jwtbench.present.charts.common import (
     save,
     titles,
 )
-from jwtbench.present.fmt import fmt_ratio, fmt_status
+from jwtbench.present.fmt import fmt_paired, fmt_ratio, fmt_status
 from jwtbench.present.names import CHART_OVER_FLOOR, CHART_THROUGHPUT, CHART_TOKEN_SIZE
 
 
 # -- throughput ---------------------------------------------------------------
+def _whisker_note(view: JwsView, group: Group) -> str:
+    """What the whiskers are drawn from (the most common source among the group's rows)."""
+    sources = [
+        found[1]
+        for cell in view.timed()
+        if (cell.op, cell.key_mode, cell.payload) == group
+        and (found := time_interval(view.rows[cell]))
+    ]
+    if not sources:
+        return ""
+    source = max(set(sources), key=sources.count)
+    caveat = "; within one pass only, drift not included" if source == "rounds" else ""
+    return f"whiskers: 95% interval of the median, from its {source}{caveat}"
+
+
 def _throughput_figure(view: JwsView, group: Group) -> Figure | None:
     algs, adapters = view.algs, view.adapters
     width = 0.8 / len(adapters)
@@ -42,13 +63,16 @@ def _throughput_figure(view: JwsView, group: Group) -> Figure | None:
     ax = fig.add_subplot()
     values: list[float] = []
     for i, adapter in enumerate(adapters):
-        xs, heights = [], []
+        xs, heights, below, above = [], [], [], []
         for j, alg in enumerate(algs):
             row = view.row(group.cell(adapter, alg))
             if row is not None:
                 xs.append(j + (i - (len(adapters) - 1) / 2) * width)
                 heights.append(row.ops)
-        values += heights
+                found = ops_interval(row)
+                below.append(row.ops - found.low if found else 0.0)
+                above.append(found.high - row.ops if found else 0.0)
+                values += [row.ops - below[-1], row.ops + above[-1]]
         ax.bar(
             xs,
             heights,
@@ -57,6 +81,9 @@ def _throughput_figure(view: JwsView, group: Group) -> Figure | None:
             label=legend_label(view, adapter),
             edgecolor="white",
             linewidth=0.4,
+            yerr=[below, above] if xs else None,
+            hatch="//" if adapter == LIMIT else None,  # the limit is no library: drawn apart
+            error_kw={"ecolor": "#222222", "elinewidth": 0.9, "capsize": 2.0},
         )
     if not values:
         return None
@@ -64,11 +91,12 @@ def _throughput_figure(view: JwsView, group: Group) -> Figure | None:
     ax.set_xticks(range(len(algs)), algs, rotation=30, ha="right")
     ax.set_xlim(-0.6, len(algs) - 0.4)
     ax.set_xlabel("algorithm")
+    notes = "; ".join(n for n in ("higher is better", _whisker_note(view, group)) if n)
     titles(
         fig,
         ax,
         f"{group.op} throughput: {group.key_mode} key, {group.payload} payload",
-        f"higher is better; {EMPTY_NOTE}",
+        f"{notes}\n{EMPTY_NOTE}",
     )
     ax.legend(title="library", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
@@ -155,15 +183,32 @@ def _annotate(ax: Axes, view: JwsView, group: Group, grid: np.ndarray, norm: Log
         for j, alg in enumerate(view.algs):
             value = grid[i, j]
             cell = group.cell(library, alg)
-            weight = "normal"
+            weight, size = "normal", 9.0
             if not np.isnan(value):
+                interval = view.over_floor_interval(cell)
                 text = fmt_ratio(float(value))
+                if interval is not None:
+                    text = fmt_paired(*interval[:3]).replace(" [", "\n[")
+                    size = 7.5
+                    if interval.includes(1.0):
+                        _outline(ax, i, j)
                 colour = "white" if float(norm(value)) > 0.6 else "black"
             elif view.status(cell) in FAILED_STATUSES:
                 text, colour, weight = fmt_status(view.status(cell)), "#b00020", "bold"
             else:
                 text, colour = fmt_status(view.status(cell)), "#666666"
-            ax.text(j, i, text, ha="center", va="center", fontsize=9, color=colour, weight=weight)
+            ax.text(j, i, text, ha="center", va="center", color=colour, weight=weight).set_fontsize(
+                size
+            )
+
+
+def _outline(ax: Axes, row: int, column: int) -> None:
+    """A dashed frame: this cell's interval includes 1.0x (no overhead this run can tell)."""
+    frame = Rectangle(
+        (column - 0.46, row - 0.44), 0.92, 0.88, fill=False, edgecolor="#1f4e9c",
+        linewidth=1.6, linestyle=(0, (3, 2)),
+    )  # fmt: skip
+    ax.add_patch(frame)
 
 
 def _over_floor_figure(view: JwsView, groups: Sequence[Group]) -> Figure | None:
@@ -174,7 +219,8 @@ def _over_floor_figure(view: JwsView, groups: Sequence[Group]) -> Figure | None:
     norm = LogNorm(vmin=min(1.0, float(finite.min())), vmax=max(2.0, float(finite.max())))
     cmap = colormaps["YlOrRd"].with_extremes(bad="#f0f0f0")
     libs, algs = view.libraries, view.algs
-    height = len(groups) * (0.5 * len(libs) + 1.3) + 1.0
+    paired = view.paired
+    height = len(groups) * ((0.75 if paired else 0.5) * len(libs) + 1.3) + 1.0
     fig = Figure(figsize=(max(8.0, 0.85 * len(algs) + 3.5), height), layout="constrained")
     axes = fig.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
     for ax, group, grid in zip(axes, groups, grids, strict=True):
@@ -190,9 +236,14 @@ def _over_floor_figure(view: JwsView, groups: Sequence[Group]) -> Figure | None:
     bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}x"))
     bar.ax.yaxis.set_minor_locator(NullLocator())
     first = groups[0]
+    how = (
+        "paired, 95% interval under each ratio; dashed frame: the interval includes 1.0x"
+        if paired
+        else "UNPAIRED medians timed at different moments: no interval, drift included"
+    )
     fig.suptitle(
         f"x over floor (library time / floor time): {first.key_mode} key, "
-        f"{first.payload} payload; lower is better",
+        f"{first.payload} payload; lower is better\n{how}",
         fontweight="bold",
     )
     return fig

@@ -1,0 +1,237 @@
+"""Compare two runs on their paired ratios to the floor: a regression check that drift cannot fool.
+
+Two runs made at different times (yesterday's baseline, today's CI run) differ
+by the machine's speed at those moments, so their absolute times differ even
+for the same code. A library's *paired* x over floor inside each run (its
+bursts and the floor's, interleaved: ``extra_info.over_floor``) does not:
+drift moves both sides of each round together. ``compare_paired`` compares
+library cells on that ratio: the change is ``head ratio / base ratio`` (a
+log-ratio difference), with a 95% interval
+
+* from the two runs' bursts when both rows and their floors' carry
+  ``extra_info.lockstep``: per round, the library's median / the floor's median
+  of the same round; a bootstrap of each run's median per-round ratio (fixed
+  seed), the interval of their quotient;
+* else from the two stored intervals (log-normal, independent errors:
+  ``intervals.quotient``).
+
+A cell regresses when the change exceeds ``1 + threshold`` and its interval
+clears ``1 + threshold / 2`` (the margin ``jwtbench.analysis.stats`` uses).
+The floor's own change is reported separately (a ``cryptography`` bump moves
+the floor, and so every library's ratio): its absolute median change, which
+includes the machine's drift, and, when both runs have the limit, its paired
+x over limit, which does not. Pure: rendered by ``jwtbench.present.compare_paired``.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jwtbench.analysis.compare import measured_rows
+from jwtbench.analysis.intervals import (
+    N_BOOT,
+    OVER_FLOOR,
+    OVER_LIMIT,
+    SEED,
+    Interval,
+    paired_ratio,
+    quotient,
+)
+from jwtbench.analysis.runs import split_bursts
+from jwtbench.analysis.stats import IMPROVEMENT, NO_CHANGE, REGRESSION
+from jwtbench.analysis.views import FLOOR, REFERENCES
+from jwtbench.model.cell import CellKey, cell_key, cell_label
+from jwtbench.model.results import Results, Row
+
+#: How a change's interval was made (``PairedCell.source``).
+FROM_BURSTS = "bursts"
+FROM_INTERVALS = "intervals"
+#: Per-round ratios a run needs for the bursts path.
+MIN_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class PairedCell:
+    """A library cell's paired x over floor in both runs and its change (head / base)."""
+
+    params: dict[str, str]
+    base: Interval
+    head: Interval
+    change: Interval
+    verdict: str
+    source: str  # FROM_BURSTS or FROM_INTERVALS
+
+    @property
+    def label(self) -> str:
+        return cell_label(self.params)
+
+
+@dataclass(frozen=True)
+class FloorChange:
+    """The floor's own change in one cell: absolute (drift included) and paired to the limit."""
+
+    params: dict[str, str]
+    base_median: float
+    head_median: float
+    over_limit: Interval | None  # head / base of the floor's paired x over limit
+
+    @property
+    def label(self) -> str:
+        return cell_label(self.params)
+
+    @property
+    def ratio(self) -> float:
+        return self.head_median / self.base_median
+
+
+@dataclass
+class PairedComparison:
+    """Everything ``compare_paired`` found; the renderers only read it."""
+
+    threshold: float
+    cells: list[PairedCell] = field(default_factory=list)
+    floors: list[FloorChange] = field(default_factory=list)
+    #: Library cells measured in both runs whose ratio is not paired on a side (or no floor).
+    unpaired: list[dict[str, str]] = field(default_factory=list)
+
+    def verdicts(self, verdict: str) -> list[PairedCell]:
+        return [c for c in self.cells if c.verdict == verdict]
+
+    @property
+    def regressions(self) -> list[PairedCell]:
+        return sorted(self.verdicts(REGRESSION), key=lambda c: -c.change.value)
+
+    @property
+    def improvements(self) -> list[PairedCell]:
+        return sorted(self.verdicts(IMPROVEMENT), key=lambda c: c.change.value)
+
+    def ordered(self) -> list[PairedCell]:
+        """Regressions (worst first), improvements (best first), then the rest in file order."""
+        return [*self.regressions, *self.improvements, *self.verdicts(NO_CHANGE)]
+
+    def floor_drift(self) -> float | None:
+        """Geometric mean of the floor's absolute change over its cells (drift + floor change)."""
+        if not self.floors:
+            return None
+        return float(np.exp(np.mean([np.log(f.ratio) for f in self.floors])))
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.regressions)} regression(s)",
+            f"{len(self.improvements)} improvement(s)",
+            f"{len(self.verdicts(NO_CHANGE))} without significant change",
+        ]
+        if self.unpaired:
+            parts.append(f"{len(self.unpaired)} not paired on a side")
+        return f"{len(self.cells)} library cells compared on paired x over floor: " + ", ".join(
+            parts
+        )
+
+
+def has_paired(results: Results) -> bool:
+    """Whether the run stored paired ratios (``extra_info.over_floor`` on a library row)."""
+    return any(paired_ratio(row.extra_info, OVER_FLOOR) for row in measured_rows(results).values())
+
+
+def _reference_key(params: dict[str, str], reference: str) -> CellKey:
+    return cell_key({**params, "adapter": reference})
+
+
+def _round_ratios(row: Row, ref: Row) -> list[float]:
+    """Per lockstep round both took part in: the row's median / the reference's median."""
+    theirs = {pair: [v for burst in bursts for v in burst] for pair, bursts in split_bursts(ref)}
+    out = []
+    for pair, bursts in split_bursts(row):
+        mine = [v for burst in bursts for v in burst]
+        if pair in theirs and mine and theirs[pair]:
+            out.append(statistics.median(mine) / statistics.median(theirs[pair]))
+    return out
+
+
+def _boot_medians(values: Sequence[float], rng: np.random.Generator) -> np.ndarray:
+    x = np.asarray(values, dtype=np.float64)
+    picks = rng.integers(0, x.size, size=(N_BOOT, x.size))
+    return np.median(x[picks], axis=1)
+
+
+def change_from_bursts(base: list[float], head: list[float]) -> Interval | None:
+    """head / base of the median per-round ratio, with a bootstrap 95% interval."""
+    if len(base) < MIN_ROUNDS or len(head) < MIN_ROUNDS:
+        return None
+    rng = np.random.default_rng(SEED)
+    boot = _boot_medians(head, rng) / _boot_medians(base, rng)
+    low, high = (float(v) for v in np.quantile(boot, [0.025, 0.975]))
+    value = statistics.median(head) / statistics.median(base)
+    return Interval(value, min(low, value), max(high, value), min(len(base), len(head)))
+
+
+def verdict_of(change: Interval, threshold: float) -> str:
+    """Beyond the threshold and the interval clears half of it: a regression (improvement)."""
+    up, margin = 1 + threshold, 1 + threshold / 2
+    if change.value > up and change.low > margin:
+        return REGRESSION
+    if change.value < 1 / up and change.high < 1 / margin:
+        return IMPROVEMENT
+    return NO_CHANGE
+
+
+def _change(
+    rows: tuple[dict[CellKey, Row], dict[CellKey, Row]], key: CellKey, floor: CellKey
+) -> tuple[Interval, Interval, Interval, str] | None:
+    b_rows, h_rows = rows
+    base = paired_ratio(b_rows[key].extra_info, OVER_FLOOR)
+    head = paired_ratio(h_rows[key].extra_info, OVER_FLOOR)
+    if base is None or head is None:
+        return None
+    if floor in b_rows and floor in h_rows:
+        found = change_from_bursts(
+            _round_ratios(b_rows[key], b_rows[floor]), _round_ratios(h_rows[key], h_rows[floor])
+        )
+        if found is not None:
+            return base, head, found, FROM_BURSTS
+    return base, head, quotient(head, base), FROM_INTERVALS
+
+
+def _floor_change(key: CellKey, base: Row, head: Row) -> FloorChange:
+    b_limit = paired_ratio(base.extra_info, OVER_LIMIT)
+    h_limit = paired_ratio(head.extra_info, OVER_LIMIT)
+    limit = quotient(h_limit, b_limit) if b_limit and h_limit else None
+    return FloorChange(dict(base.params), base.median, head.median, limit)
+
+
+def compare_paired(base: Results, head: Results, *, threshold: float = 0.10) -> PairedComparison:
+    """Library cells measured in both runs, compared on their paired x over floor."""
+    b_rows, h_rows = measured_rows(base), measured_rows(head)
+    out = PairedComparison(threshold)
+    for key, row in b_rows.items():
+        if key not in h_rows:
+            continue
+        adapter = row.params.get("adapter")
+        if adapter == FLOOR:
+            out.floors.append(_floor_change(key, row, h_rows[key]))
+            continue
+        if adapter in REFERENCES:  # the limit: the floor's change covers the crypto's
+            continue
+        found = _change((b_rows, h_rows), key, _reference_key(row.params, FLOOR))
+        if found is None:
+            out.unpaired.append(dict(row.params))
+            continue
+        b, h, change, source = found
+        verdict = verdict_of(change, threshold)
+        out.cells.append(PairedCell(dict(row.params), b, h, change, verdict, source))
+    return out
+
+
+__all__ = [
+    "FROM_BURSTS",
+    "FROM_INTERVALS",
+    "FloorChange",
+    "PairedCell",
+    "PairedComparison",
+    "compare_paired",
+    "has_paired",
+]
