@@ -29,6 +29,7 @@ from typing import Any, Generic, NamedTuple, Protocol, Self, TypeVar
 from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS
 from jwtbench.adapters.floor import FloorAdapter
 from jwtbench.adapters.keys import PAYLOADS
+from jwtbench.adapters.limit import LimitAdapter
 from jwtbench.analysis.intervals import OVER_FLOOR, OVER_LIMIT, Interval, paired_ratio
 from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS
 from jwtbench.model.cell import JWE_OPS, JWS_OPS, KEY_MODES, NESTED_OPS, Status
@@ -36,9 +37,8 @@ from jwtbench.model.results import Results, Row
 
 #: The floor: the same work done directly with ``cryptography`` (not a library).
 FLOOR: str = FloorAdapter.name
-#: The limit: the bare primitive on the same signing input (``jwtbench.adapters.limit``'s
-#: name; spelt here so files that have it render on a tree that does not).
-LIMIT = "limit"
+#: The limit: the bare primitive on the same signing input (not a library either).
+LIMIT: str = LimitAdapter.name
 #: The adapters that are no library: never picked, never "the fastest".
 REFERENCES = (FLOOR, LIMIT)
 #: The JWS op whose work a nested op contains (the baseline of "x over signing").
