@@ -15,13 +15,14 @@ Keys are always the library's JWK objects (``OctetJWK``, ``jwk_from_pem``): its
 
 from __future__ import annotations
 
-import importlib.metadata
+import importlib
 from functools import cache
 from typing import Any
 
 from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, Use
 from jwtbench.adapters.jose import check_claims
 from jwtbench.adapters.keys import KeyMaterial
+from jwtbench.adapters.owners import foreign_owner
 
 
 class GehirnJWTAdapter(Adapter):
@@ -43,9 +44,11 @@ class GehirnJWTAdapter(Adapter):
     )
 
     def __init__(self) -> None:
-        owners = importlib.metadata.packages_distributions().get("jwt", [])
-        if [_normal(d) for d in owners] != ["jwt"]:
-            raise AdapterUnavailable(_owner_reason(owners))
+        foreign = foreign_owner("jwt", self.library)
+        if foreign is not None:
+            raise AdapterUnavailable(
+                f"{foreign}: PyPI 'jwt' needs its own environment (jwtbench run --isolate, coming)"
+            )
         super().__init__()
         type(self).backend = "cryptography"
 
@@ -61,35 +64,21 @@ class GehirnJWTAdapter(Adapter):
         return check_claims(claims, expect)
 
 
-def _normal(distribution: str) -> str:
-    return distribution.lower().replace("_", "-")
-
-
-def _owner_reason(owners: list[str]) -> str:
-    if not owners:
-        return "jwt is not installed (no distribution provides module jwt); pip install jwt"
-    if len(owners) == 1:
-        return (
-            f"module jwt is {owners[0]} here: PyPI 'jwt' needs its own environment "
-            "(jwtbench run --isolate, coming)"
-        )
-    return f"module jwt is claimed by {' and '.join(sorted(owners))}: their files overwrite"
+def _jwt() -> Any:
+    """GehirnInc's ``jwt`` module, typed as Any: type checkers see PyJWT's under that name."""
+    return importlib.import_module("jwt")
 
 
 @cache
 def _instance() -> Any:
     """One ``jwt.JWT()``, made once, as its documentation's examples do."""
-    import jwt
-
-    return jwt.JWT()
+    return _jwt().JWT()
 
 
 def _to_jwk(key: Any) -> Any:
-    import jwt
-    from jwt.jwk import OctetJWK
-
+    jwt = _jwt()
     if isinstance(key, jwt.AbstractJWKBase):
         return key
     if key.startswith(b"-----BEGIN"):
         return jwt.jwk_from_pem(key)
-    return OctetJWK(key)
+    return importlib.import_module("jwt.jwk").OctetJWK(key)

@@ -49,8 +49,9 @@ class WebtokenAdapter(Adapter):
 
         # The wrapper falls back to a ``target/release`` build relative to the
         # working directory; only the wheel's own extension counts.
-        if wrapper.rust_lib is not webtoken._webtoken:
-            raise AdapterUnavailable(f"webtoken loaded {wrapper.rust_lib!r}, not its wheel's")
+        loaded = getattr(wrapper, "rust_lib", None)  # sign() calls it (see the docstring)
+        if loaded is not webtoken._webtoken:
+            raise AdapterUnavailable(f"webtoken's wrapper runs {loaded!r}, not its wheel's module")
 
     def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
         from webtoken import webtoken

@@ -79,7 +79,9 @@ def test_tampering_rejected(name: str, alg: str, enc: str) -> None:
 def test_raw_key_mode_round_trip(name: str) -> None:
     adapter = AVAILABLE[name]
     claims = load_claims("1kb")
-    for alg, enc in (("RSA-OAEP", "A256GCM"), ("A256KW", "A128CBC-HS256"), ("dir", "A256GCM")):
+    # One RSA key-management alg (pyjosers has RSA-OAEP-256 but not RSA-OAEP), AES KW, dir.
+    rsa = next(a for a in ("RSA-OAEP", "RSA-OAEP-256") if adapter.supports_jwe(a, "A256GCM"))
+    for alg, enc in ((rsa, "A256GCM"), ("A256KW", "A128CBC-HS256"), ("dir", "A256GCM")):
         seal, unseal = _keys(adapter, alg, enc, "raw")
         token = adapter.encrypt(claims, seal, alg, enc)
         assert adapter.decrypt(token, unseal, alg, enc, EXPECT) == claims
