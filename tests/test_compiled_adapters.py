@@ -105,3 +105,57 @@ def test_webtoken_adapter_does_not_print(capsys: pytest.CaptureFixture[str]) -> 
     )
     assert token.count(".") == 2
     assert capsys.readouterr().out == ""
+
+
+def test_pyjwt_adapter_refuses_another_distributions_jwt_module(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Defect: beside GehirnInc's jwt (its own environment), PyJWT's adapter said "available"
+    (module jwt imported) and then failed every call with AttributeError."""
+    from jwtbench.adapters import owners
+
+    monkeypatch.setattr(importlib.metadata, "packages_distributions", lambda: {"jwt": ["jwt"]})
+    owners.owners.cache_clear()
+    try:
+        with pytest.raises(AdapterUnavailable, match="module jwt is jwt here, not PyJWT"):
+            load_adapter("pyjwt")
+        assert not isinstance(adapter_or_reason.__wrapped__("jwt"), str)
+    finally:
+        owners.owners.cache_clear()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding: webtoken 0.5.0's PyJWT-compatible algorithm objects map PS256/384/512 to "
+    "RSAAlgorithm, whose sign() makes an RS* (PKCS#1 v1.5) signature; encode()/decode() "
+    "(what the adapter calls) do sign PSS",
+)
+def test_webtoken_ps256_algorithm_object_signs_pss() -> None:
+    pytest.importorskip("webtoken")
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from webtoken import algorithms
+
+    material = jws_key("PS256")
+    ps256 = algorithms.get_default_algorithms()["PS256"]
+    signature = ps256.sign(b"message", ps256.prepare_key(material.private_pem))
+    pss = padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.DIGEST_LENGTH)
+    material.public_key().verify(signature, b"message", pss, hashes.SHA256())
+
+
+def test_webtoken_adapter_ps256_tokens_are_pss() -> None:
+    """The adapter's own path is the right one: its PS256 signature is RSASSA-PSS."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from jwtbench.adapters.jose import b64url_decode
+
+    adapter, material = load_adapter("webtoken"), jws_key("PS256")
+    token = adapter.sign(
+        load_claims("small"), adapter.prepare_key("PS256", material, "sign"), "PS256"
+    )
+    signing_input, signature = token.rsplit(".", 1)
+    pss = padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.DIGEST_LENGTH)
+    material.public_key().verify(
+        b64url_decode(signature), signing_input.encode(), pss, hashes.SHA256()
+    )
