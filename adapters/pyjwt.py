@@ -29,10 +29,10 @@ class PyJWTAdapter(Adapter):
     def __init__(self) -> None:
         # PyPI's "jwt" (GehirnInc) installs the same top-level module: an import
         # that succeeds is not proof that this is PyJWT.
-        foreign = foreign_owner("jwt", self.library)
+        super().__init__()  # first: a missing module says "not installed"
+        foreign = foreign_owner(self.module, self.library)
         if foreign is not None:
             raise AdapterUnavailable(f"{foreign}, not PyJWT")
-        super().__init__()
 
     def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
         import jwt
