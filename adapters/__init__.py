@@ -8,10 +8,15 @@ from __future__ import annotations
 from jwtbench.adapters.authlib import AuthlibAdapter
 from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, VerificationError
 from jwtbench.adapters.floor import FloorAdapter
+from jwtbench.adapters.gehirn_jwt import GehirnJWTAdapter
 from jwtbench.adapters.jwcrypto import JWCryptoAdapter
 from jwtbench.adapters.limit import LimitAdapter
+from jwtbench.adapters.oxyjwt import OxyJWTAdapter
+from jwtbench.adapters.pyjosers import PyjosersAdapter
 from jwtbench.adapters.pyjwt import PyJWTAdapter
 from jwtbench.adapters.python_jose import PythonJoseAdapter
+from jwtbench.adapters.ryjwt import RyJWTAdapter
+from jwtbench.adapters.webtoken import WebtokenAdapter
 
 #: Every adapter class, in report order: the floor first, the crypto limit (a
 #: reference row of bare primitives, ``role = "limit"``) last.
@@ -23,6 +28,11 @@ ADAPTERS: dict[str, type[Adapter]] = {
         JWCryptoAdapter,
         AuthlibAdapter,
         PythonJoseAdapter,
+        GehirnJWTAdapter,  # PyPI "jwt": unavailable beside PyJWT (same module name)
+        OxyJWTAdapter,
+        WebtokenAdapter,
+        PyjosersAdapter,
+        RyJWTAdapter,  # Python >= 3.12 only
         LimitAdapter,
     )
 }

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jwtbench.adapters.base import JWS_ALGS, Adapter, Expect, Use
+from jwtbench.adapters.base import JWS_ALGS, Adapter, AdapterUnavailable, Expect, Use
 from jwtbench.adapters.keys import KeyMaterial
+from jwtbench.adapters.owners import foreign_owner
 
 
 class PyJWTAdapter(Adapter):
@@ -24,6 +25,14 @@ class PyJWTAdapter(Adapter):
     # jwt.decode() without algorithms= raises DecodeError since 2.0: nothing is
     # accepted by default.
     enabled_by_default = frozenset()
+
+    def __init__(self) -> None:
+        # PyPI's "jwt" (GehirnInc) installs the same top-level module: an import
+        # that succeeds is not proof that this is PyJWT.
+        super().__init__()  # first: a missing module says "not installed"
+        foreign = foreign_owner(self.module, self.library)
+        if foreign is not None:
+            raise AdapterUnavailable(f"{foreign}, not PyJWT")
 
     def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
         import jwt

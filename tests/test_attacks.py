@@ -19,8 +19,11 @@ from jwtbench.adapters import ADAPTERS, load_adapter
 from jwtbench.adapters.jose import b64url, compact_json
 from jwtbench.adapters.keys import jwe_key
 from jwtbench.measure.gate import header_of
+from jwtbench.measure.matrix import adapter_or_reason
 
-JWE_ADAPTERS = [n for n in ADAPTERS if load_adapter(n).jwe_algs]
+JWE_ADAPTERS = [
+    n for n in ADAPTERS if not isinstance(a := adapter_or_reason(n), str) and a.jwe_algs
+]
 
 
 def _dir_token(header: dict[str, object], plaintext: bytes) -> str:

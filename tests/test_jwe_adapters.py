@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from jwtbench.adapters import ADAPTERS, Adapter, Expect, load_adapter
+from jwtbench.adapters import ADAPTERS, Adapter, Expect
 from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS
 from jwtbench.adapters.keys import jwe_key, jws_key, load_claims
 from jwtbench.measure.gate import flip_jwe_byte
-from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS
+from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS, adapter_or_reason
 
 EXPECT = Expect()
-AVAILABLE = {name: load_adapter(name) for name in ADAPTERS}
+AVAILABLE = {n: a for n in ADAPTERS if isinstance(a := adapter_or_reason(n), Adapter)}
 TRIPLES = [
     (name, alg, enc)
     for name, adapter in AVAILABLE.items()
@@ -79,7 +79,9 @@ def test_tampering_rejected(name: str, alg: str, enc: str) -> None:
 def test_raw_key_mode_round_trip(name: str) -> None:
     adapter = AVAILABLE[name]
     claims = load_claims("1kb")
-    for alg, enc in (("RSA-OAEP", "A256GCM"), ("A256KW", "A128CBC-HS256"), ("dir", "A256GCM")):
+    # One RSA key-management alg (pyjosers has RSA-OAEP-256 but not RSA-OAEP), AES KW, dir.
+    rsa = next(a for a in ("RSA-OAEP", "RSA-OAEP-256") if adapter.supports_jwe(a, "A256GCM"))
+    for alg, enc in ((rsa, "A256GCM"), ("A256KW", "A128CBC-HS256"), ("dir", "A256GCM")):
         seal, unseal = _keys(adapter, alg, enc, "raw")
         token = adapter.encrypt(claims, seal, alg, enc)
         assert adapter.decrypt(token, unseal, alg, enc, EXPECT) == claims

@@ -1,0 +1,83 @@
+"""OxyJWT (``import oxyjwt``): a PyJWT-shaped JWS library on a Rust core (aws-lc-rs).
+
+Prepared keys are ``EncodingKey``/``DecodingKey`` objects (the library parses the
+key once, in Rust). Raw mode passes the secret bytes for HMAC, as PyJWT users
+do; for RSA, EC and Ed25519 OxyJWT refuses str/bytes keys outright ("raw
+str/bytes keys are only accepted for HMAC algorithms", its guard against key
+confusion), so raw mode builds the key object from PEM on every call, which is
+what an application holding PEM must do with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jwtbench.adapters.base import JWS_ALGS, Adapter, Expect, Use
+from jwtbench.adapters.compiled import rust_backend
+from jwtbench.adapters.keys import KeyMaterial
+
+#: OxyJWT's key constructor per JWK key type (``EncodingKey.from_*``/``DecodingKey.from_*``).
+_FROM = {"oct": "from_secret", "RSA": "from_rsa_pem", "EC": "from_ec_pem", "OKP": "from_ed_pem"}
+
+
+class OxyJWTAdapter(Adapter):
+    name = "oxyjwt"
+    label = "OxyJWT"
+    colour = "#17becf"
+    library = "oxyjwt"
+    distributions = ("orjson",)  # its JSON codec (a hard dependency)
+    module = "oxyjwt"
+    # Its README's "Supported Algorithms" table (0.9.0), each one tried here: ES512
+    # and ES256K raise InvalidAlgorithmError("unsupported JWT algorithm").
+    jws_algs = frozenset(JWS_ALGS) - {"ES512", "ES256K"}
+    # oxyjwt.decode() without algorithms= raises DecodeError, as PyJWT 2 does
+    # (api_jwt.py: 'It is required that you pass in a value for the "algorithms"
+    # argument'): nothing is accepted by default.
+    enabled_by_default = frozenset()
+    notes = (
+        "no ES512 or ES256K; no JWE; asymmetric keys must be EncodingKey/DecodingKey "
+        "objects (raw mode builds them from PEM per call)"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        type(self).backend = rust_backend(self.library, "oxyjwt._oxyjwt")
+
+    def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
+        return _key(material.kty, material.raw(use), use)
+
+    def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
+        import oxyjwt
+
+        if isinstance(key, bytes) and not alg.startswith("HS"):
+            key = _key(_kty(alg), key, "sign")
+        return oxyjwt.encode(claims, key, algorithm=alg)
+
+    def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
+        import oxyjwt
+
+        if isinstance(key, bytes) and not alg.startswith("HS"):
+            key = _key(_kty(alg), key, "verify")
+        claims: dict[str, Any] = oxyjwt.decode(
+            token,
+            key,
+            algorithms=[alg],
+            audience=expect.audience,
+            issuer=expect.issuer,
+            options={"require": ["exp", "aud", "iss"]},
+        )
+        return claims
+
+
+def _kty(alg: str) -> str:
+    """The JWK key type an (asymmetric) JWS algorithm signs with."""
+    if alg == "EdDSA":
+        return "OKP"
+    return "EC" if alg.startswith("ES") else "RSA"
+
+
+def _key(kty: str, raw: bytes, use: Use) -> Any:
+    import oxyjwt
+
+    cls = oxyjwt.EncodingKey if use == "sign" else oxyjwt.DecodingKey
+    return getattr(cls, _FROM[kty])(raw)

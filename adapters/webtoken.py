@@ -1,0 +1,82 @@
+"""webtoken (``import webtoken``): a PyJWT-compatible JWS library in Rust (aws-lc-rs).
+
+Prepared keys are webtoken's own ``PyJWK`` objects from ``load_key_from_pem``
+(parsed once, in Rust); HMAC secrets stay bytes, as in PyJWT. Raw mode passes
+PEM or the secret on every call, which webtoken parses itself.
+
+webtoken 0.5.0's ``encode()`` prints ``fpoo`` to stdout on every call (a
+leftover debug ``print`` in ``webtoken/webtoken.py``) and then, for a dict
+payload without a custom JSON encoder, returns the native ``encode`` with the
+same arguments. The adapter calls that native function directly, so a timing
+is the library's work and not a terminal write; the behaviour is in ``notes``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jwtbench.adapters.base import JWS_ALGS, Adapter, AdapterUnavailable, Expect, Use
+from jwtbench.adapters.compiled import rust_backend
+from jwtbench.adapters.keys import KeyMaterial
+
+
+class WebtokenAdapter(Adapter):
+    name = "webtoken"
+    label = "webtoken"
+    colour = "#bcbd22"
+    library = "webtoken"
+    module = "webtoken"
+    # Every JWS algorithm the harness knows, each tried here (header alg checked,
+    # verified by the floor). Its README lists fewer ("PyJWT compat": HS*, RS*,
+    # ES512, plus ES256K), but get_default_algorithms() and the native encoder
+    # take PS*, ES256, ES384 and EdDSA too. webtoken has no JWE API (only raw
+    # AES-256-GCM helpers), so no JWE is declared.
+    jws_algs = frozenset(JWS_ALGS)
+    # webtoken.decode() without algorithms= raises DecodeError ('It is required
+    # that you pass in a value for the "algorithms" argument'), as PyJWT 2 does.
+    enabled_by_default = frozenset()
+    notes = (
+        "no JWE API; encode() prints 'fpoo' to stdout on every call (0.5.0), so the "
+        "adapter calls the native encode it delegates to; exp is required only when "
+        "options={'require': [...]} asks, as in PyJWT"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        type(self).backend = rust_backend(self.library, "webtoken._webtoken")
+        import webtoken._webtoken
+        from webtoken import webtoken as wrapper
+
+        # The wrapper falls back to a ``target/release`` build relative to the
+        # working directory; only the wheel's own extension counts.
+        loaded = getattr(wrapper, "rust_lib", None)  # sign() calls it (see the docstring)
+        if loaded is not webtoken._webtoken:
+            raise AdapterUnavailable(f"webtoken's wrapper runs {loaded!r}, not its wheel's module")
+
+    def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
+        from webtoken import webtoken
+
+        if material.kty == "oct":
+            return material.secret
+        return webtoken.rust_lib.load_key_from_pem(material.raw(use))
+
+    def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
+        from webtoken import webtoken
+
+        # = webtoken.encode(claims, key, algorithm=alg) minus its debug print
+        # (headers=None, sort_headers=True, check_length=False: encode's defaults).
+        token: str = webtoken.rust_lib.encode(claims, key, alg, None, True, False)
+        return token
+
+    def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
+        import webtoken
+
+        claims: dict[str, Any] = webtoken.decode(
+            token,
+            key,
+            algorithms=[alg],
+            audience=expect.audience,
+            issuer=expect.issuer,
+            options={"require": ["exp", "aud", "iss"]},
+        )
+        return claims
