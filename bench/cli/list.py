@@ -20,11 +20,9 @@ def _row(first: str, width: int, marks: Sequence[str], column: int) -> str:
     return f"{first:<{width}}  " + "  ".join(f"{m:^{column}}" for m in marks)
 
 
-def _jwe_mark(adapter: Adapter | str, alg: str) -> str:
-    """``all`` encs, ``n/6``, ``-`` (none) or ``?`` (adapter unavailable)."""
-    if isinstance(adapter, str):
-        return "?"
-    encs = [enc for enc in JWE_ENCS if adapter.supports_jwe(alg, enc)]
+def _jwe_mark(adapter: type[Adapter], alg: str) -> str:
+    """``all`` encs, ``n/6`` or ``-`` (none), as the adapter class declares them."""
+    encs = [enc for enc in JWE_ENCS if alg in adapter.jwe_algs and enc in adapter.jwe_encs]
     if not encs:
         return "-"
     return "all" if len(encs) == len(JWE_ENCS) else f"{len(encs)}/{len(JWE_ENCS)}"
@@ -36,10 +34,10 @@ def _names(chosen: Sequence[str], known: Sequence[str]) -> str:
     return f"all {len(known)}" if set(chosen) >= set(known) else " ".join(chosen)
 
 
-def _nested(adapter: Adapter, encs: Sequence[str]) -> str:
+def _nested(adapter: type[Adapter], encs: Sequence[str]) -> str:
     """The nested (sign-then-encrypt) cells the matrix gives this adapter."""
     sigs = [alg for alg in NESTED_SIG_ALGS if alg in adapter.jws_algs]
-    jwes = [a for a in NESTED_JWE_ALGS if any(adapter.supports_jwe(a, e) for e in encs)]
+    jwes = [a for a in NESTED_JWE_ALGS if a in adapter.jwe_algs and set(encs) & adapter.jwe_encs]
     if not sigs or not jwes:
         return "none" + ("" if adapter.jwe_algs else " (no JWE)")
     return f"{' '.join(sigs)} inside {' '.join(jwes)} ({'/'.join(encs)})"
@@ -57,36 +55,33 @@ def cmd_list(args: argparse.Namespace) -> int:
         else:
             print(f"{name:<12} {adapter.version:<10} {adapter.backend:<13} available")
 
+    # capabilities are class data: shown for unavailable adapters too
+    declared = {name: ADAPTERS[name] for name in names}
     width = max(len(alg) for alg in (*JWS_ALGS, *JWE_ALGS, "JWE alg (encs)"))
     print()
     print(_row("JWS", width, names, column))
     for alg in JWS_ALGS:
-        marks = [
-            "?" if isinstance(a, str) else ("yes" if alg in a.jws_algs else "-")
-            for a in adapters.values()
-        ]
+        marks = ["yes" if alg in cls.jws_algs else "-" for cls in declared.values()]
         print(_row(alg, width, marks, column))
     print()
     print(_row("JWE alg (encs)", width, names, column))
     for alg in JWE_ALGS:
-        print(_row(alg, width, [_jwe_mark(a, alg) for a in adapters.values()], column))
+        print(_row(alg, width, [_jwe_mark(cls, alg) for cls in declared.values()], column))
     print(f"{'':<{width}}  encs: {' '.join(JWE_ENCS)}")
-    for name, adapter in adapters.items():
-        if not isinstance(adapter, str) and 0 < len(adapter.jwe_encs) < len(JWE_ENCS):
-            print(f"{'':<{width}}  {name} encs: {_names(sorted(adapter.jwe_encs), JWE_ENCS)}")
+    for name, cls in declared.items():
+        if 0 < len(cls.jwe_encs) < len(JWE_ENCS):
+            print(f"{'':<{width}}  {name} encs: {_names(sorted(cls.jwe_encs), JWE_ENCS)}")
 
     print()
     print("nested JWT (signed, then encrypted; cty JWT):")
     encs = PROFILES["quick"].nested_encs
-    for name, adapter in adapters.items():
-        if not isinstance(adapter, str):
-            print(f"  {name:<12} {_nested(adapter, encs)}")
+    for name, cls in declared.items():
+        print(f"  {name:<12} {_nested(cls, encs)}")
     print()
     print("enabled by default (accepted by the library's shortest decode call, no alg list):")
-    for name, adapter in adapters.items():
-        if not isinstance(adapter, str):
-            chosen = [alg for alg in JWS_ALGS if alg in adapter.enabled_by_default]
-            print(f"  {name:<12} {_names(chosen, JWS_ALGS)}")
+    for name, cls in declared.items():
+        chosen = [alg for alg in JWS_ALGS if alg in cls.enabled_by_default]
+        print(f"  {name:<12} {_names(chosen, JWS_ALGS)}")
     print()
     for profile in PROFILES.values():
         print(f"profile {profile.name}: {profile.description}")
