@@ -85,10 +85,6 @@ _FROM_URL = bytes(
 _PADS = (b"", b"===", b"==", b"=")
 
 
-def _b64(data: bytes) -> bytes:
-    return _b2a(data, newline=False).translate(_TO_URL).rstrip(b"=")
-
-
 def _unb64(segment: bytes) -> bytes:
     """Strict base64url decoding: url alphabet only, no padding, a valid length."""
     std = segment.translate(_FROM_URL)
@@ -166,7 +162,10 @@ class FloorAdapter(Adapter):
 
     # -- JWS ------------------------------------------------------------------
     def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
-        signing_input = _HEAD[alg] + _b64(_dumps(claims).encode())
+        # base64url inlined: a call frame is ~3% of an HS256 sign
+        signing_input = _HEAD[alg] + _b2a(_dumps(claims).encode(), newline=False).translate(
+            _TO_URL
+        ).rstrip(b"=")
         if key.__class__ is not _Key:  # key mode "raw": secret or PEM, parsed per call
             signature = _sign_raw(signing_input, key, alg)
         elif key.alg != alg:
@@ -178,7 +177,9 @@ class FloorAdapter(Adapter):
             signature = r.to_bytes(key.ec_size, "big") + s.to_bytes(key.ec_size, "big")
         else:
             signature = key.call(signing_input, *key.args)
-        return (signing_input + b"." + _b64(signature)).decode("ascii")
+        return (
+            signing_input + b"." + _b2a(signature, newline=False).translate(_TO_URL).rstrip(b"=")
+        ).decode("ascii")
 
     def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
         raw = token.encode()
@@ -199,7 +200,8 @@ class FloorAdapter(Adapter):
         elif key.alg != alg:
             raise VerificationError(f"key prepared for {key.alg}, not {alg}")
         elif key.hmac:
-            if not _equal(_b64(_digest(key.secret, signing_input, key.hmac)), sig):
+            mac = _digest(key.secret, signing_input, key.hmac)
+            if not _equal(_b2a(mac, newline=False).translate(_TO_URL).rstrip(b"="), sig):
                 raise VerificationError("bad HMAC")
         else:
             signature = _unb64(sig)

@@ -13,6 +13,10 @@ key and expectation at build time and does exactly the floor's checks (see
 ``jwtbench.adapters.floor``): strict base64url, header alg pinned, no crit,
 signature, exp/aud/iss. Both are checked to agree before anything is timed.
 
+The last columns pair the floor with the crypto limit (``jwtbench.adapters.limit``,
+its cells built by the correctness gate): floor/limit, and the share of the
+floor's time that is the primitive (limit/floor).
+
     python tools/floor_vs_lean.py [--algs HS256,RS256,...] [--rounds 200]
 """
 
@@ -41,6 +45,8 @@ from scipy.stats import binom
 from jwtbench.adapters import Expect, load_adapter
 from jwtbench.adapters.jose import b64url, compact_json
 from jwtbench.adapters.keys import jws_key, load_claims
+from jwtbench.measure.gate import prepare
+from jwtbench.model.cell import Cell
 
 ALGS = ("HS256", "RS256", "PS256", "ES256", "EdDSA")
 EXPECT = Expect()
@@ -222,7 +228,8 @@ def main() -> None:
         " prepared keys, small claims"
     )
     print(
-        f"{'alg':7} {'op':6} {'floor/lean':>10} {'95% interval':>17} {'floor us':>9} {'lean us':>8}"
+        f"{'alg':7} {'op':6} {'floor/lean':>10} {'95% interval':>17} {'floor us':>9}"
+        f" {'lean us':>8} {'floor/limit':>11} {'95% interval':>15} {'crypto share':>12}"
     )
     for alg in opts.algs.split(","):
         material = jws_key(alg)
@@ -243,9 +250,12 @@ def main() -> None:
                 ("sign", (floor.sign, (claims, sk, alg)), (sign, (claims,))),
                 ("verify", (floor.verify, (token, vk, alg, EXPECT)), (verify, (token,))),
             ):
+                limit = prepare(Cell("limit", alg, op, "prepared", "small"))
                 r, lo, hi, ua, ub = paired(a, b, opts.rounds, opts.burst_ms)
+                q, qlo, qhi, _, _ = paired(a, (limit.func, limit.args), opts.rounds, opts.burst_ms)
                 print(
-                    f"{alg:7} {op:6} {r:10.3f}   [{lo:.3f}, {hi:.3f}] {ua:9.2f} {ub:8.2f}",
+                    f"{alg:7} {op:6} {r:10.3f}   [{lo:.3f}, {hi:.3f}] {ua:9.2f} {ub:8.2f}"
+                    f" {q:11.2f}   [{qlo:.2f}, {qhi:.2f}] {1 / q:12.0%}",
                     flush=True,
                 )
         finally:
