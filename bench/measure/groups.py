@@ -189,8 +189,8 @@ def _cells(
     """Every matrix cell's status: from its child's file, its skip reason, or why not."""
     seen: dict[CellKey, CellRecord] = {}
     for doc in docs.values():
-        for cell in RunRecord.from_dict(doc["jwtbench"], "child run").cells:
-            seen[cell_key(cell.params)] = cell
+        for record in RunRecord.from_dict(doc["jwtbench"], "child run").cells:
+            seen[cell_key(record.params)] = record
     out = []
     for cell in cells:
         skipped = skip_reason(cell)
