@@ -41,9 +41,19 @@ def _child(side: str, plan: list[str]) -> _Child:
     return _Child(side, proc=None, to_child=None, from_child=None, log=None, plan=plan)  # type: ignore[arg-type]
 
 
-def _simulate(plans: dict[str, list[str]], bursts: int) -> list[tuple[str, str, int]]:
+def _simulate(
+    plans: dict[str, list[str]], bursts: int, group: Any = lockstep.same_cell
+) -> list[tuple[str, str, int]]:
     """Who runs which burst, in order, when each child goes through its plan."""
-    coordinator = Coordinator({}, {}, cwd=None, pair="p", cpu=None)  # type: ignore[arg-type]
+    coordinator = Coordinator(
+        {},
+        {},
+        cwd=None,
+        pair="p",
+        cpu=None,
+        bursts=bursts,
+        group=group,  # type: ignore[arg-type]
+    )
     coordinator.children = {side: _child(side, plan) for side, plan in plans.items()}
     progress = {side: (0, -1) for side in plans}  # (cell index, bursts done); -1: not started
     order: list[tuple[str, str, int]] = []
@@ -88,6 +98,54 @@ def test_a_cell_only_one_side_has_runs_alone_and_the_pairs_realign() -> None:
 def test_a_finished_child_leaves_the_baton_to_the_other() -> None:
     order = _simulate({"base": ["c1"], "head": ["c1", "c2"]}, bursts=2)
     assert order[-2:] == [("head", "c2", 0), ("head", "c2", 1)]
+
+
+def test_n_members_of_a_group_take_bursts_abc_cba() -> None:
+    plans = {
+        "floor": ["floor-HS256-sign", "floor-HS256-verify"],
+        "pyjwt": ["pyjwt-HS256-sign", "pyjwt-HS256-verify"],
+        "authlib": ["authlib-HS256-sign", "authlib-HS256-verify"],
+    }
+    order = _simulate(plans, bursts=4, group=lockstep.drop_side)
+    sign = [(side, burst) for side, cell, burst in order if cell.endswith("HS256-sign")]
+    assert sign == [
+        ("floor", 0), ("pyjwt", 0), ("authlib", 0),
+        ("authlib", 1), ("pyjwt", 1), ("floor", 1),
+        ("floor", 2), ("pyjwt", 2), ("authlib", 2),
+        ("authlib", 3), ("pyjwt", 3), ("floor", 3),
+    ]  # fmt: skip
+    groups = [cell.split("-", 1)[1] for _, cell, _ in order]
+    assert groups == sorted(groups, key=["HS256-sign", "HS256-verify"].index)
+
+
+def test_a_member_without_the_group_waits_at_its_next_one() -> None:
+    plans = {
+        "floor": ["floor-ES256K-sign", "floor-HS256-sign"],
+        "pyjwt": ["pyjwt-HS256-sign"],  # no ES256K
+        "jose": ["jose-ES256K-sign", "jose-HS256-sign"],
+    }
+    order = _simulate(plans, bursts=2, group=lockstep.drop_side)
+    es = [(side, burst) for side, cell, burst in order if "ES256K" in cell]
+    assert es == [("floor", 0), ("jose", 0), ("jose", 1), ("floor", 1)]
+    hs = [(side, burst) for side, cell, burst in order if "HS256" in cell]
+    assert hs == [
+        ("floor", 0), ("pyjwt", 0), ("jose", 0), ("jose", 1), ("pyjwt", 1), ("floor", 1)
+    ]  # fmt: skip
+    assert order[: len(es)] == [(s, f"{s}-ES256K-sign", b) for s, b in es]
+
+
+def test_merged_order_keeps_every_plan_order() -> None:
+    assert lockstep.merged_order([["a", "c"], ["b", "c"], ["a", "b", "d"]]) == ["a", "b", "c", "d"]
+    assert lockstep.merged_order([["x"], []]) == ["x"]
+
+
+def test_the_baton_spec_carries_the_bursts_a_run_asks_for() -> None:
+    read_fd, write_fd = os.pipe()
+    baton = lockstep.Baton.from_spec(f"{read_fd},{write_fd},p,floor,7")
+    assert (baton.pair, baton.side, baton.bursts) == ("p", "floor", 7)
+    assert timers.LockstepTimer(baton).bursts == 7
+    old = lockstep.Baton.from_spec(f"{os.dup(read_fd)},{os.dup(write_fd)},p,base")
+    assert old.bursts == BURSTS  # ab's four-field spec keeps its default
 
 
 # -- bursts in results files -----------------------------------------------------------

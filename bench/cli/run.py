@@ -18,6 +18,8 @@ from typing import Any
 from jwtbench.adapters import ADAPTERS
 from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.cli.report import report_dir_for, write_report_for
+from jwtbench.measure import timers
+from jwtbench.measure.groups import run_grouped
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, run
 from jwtbench.model.cell import ALL_OPS, KEY_MODES
@@ -26,7 +28,9 @@ from jwtbench.model.selection import FIELDS, Selection
 
 DESCRIPTION = (
     "Measure the selected matrix (adapters x algorithms x ops x key modes x payloads) "
-    "with pytest-benchmark, in several short passes, after a correctness gate per cell. "
+    "with pytest-benchmark, after a correctness gate per cell; the cells that differ "
+    "only by adapter are timed together in ~5 ms bursts taking turns on one CPU, so "
+    "every ratio between libraries is paired (--no-groups: short passes instead). "
     "Writes one results file under ./results/<machine-id>/ (see --results-dir, "
     "--output) and, beside it, charts and a Markdown report. Ctrl-C or SIGTERM stops "
     "at the current cell and still writes the file (marked interrupted)."
@@ -93,6 +97,11 @@ def profile_of(args: argparse.Namespace) -> str:
     return "quick" if args.quick else args.profile or "quick"
 
 
+def grouped(args: argparse.Namespace) -> bool:
+    """Groups timed together, unless asked for passes or already a lockstep member."""
+    return not (args.no_groups or args.passes is not None or timers.current().name == "lockstep")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Measure the matrix, save the results file, then draw its report."""
     profile = profile_of(args)
@@ -102,17 +111,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and not args.no_report and report_dir_for(output).is_file():
         raise UsageError(f"the report folder {report_dir_for(output)} is a file; use --no-report")
-    outcome = run(
-        profile,
-        selection,
-        label=args.label,
-        results_dir=Path(args.results_dir),
-        output=output,
-        progress=progress_for(args.verbose),
-        passes=args.passes,
-        interop=not args.no_interop,
-        slowdown=_slowdown(args.inject_slowdown),
-    )
+    common: dict[str, Any] = {
+        "label": args.label,
+        "results_dir": Path(args.results_dir),
+        "output": output,
+        "progress": progress_for(args.verbose),
+        "interop": not args.no_interop,
+        "slowdown": _slowdown(args.inject_slowdown),
+    }
+    if grouped(args):
+        outcome = run_grouped(profile, selection, **common)
+    else:
+        outcome = run(profile, selection, passes=args.passes, **common)
     print(f"results: {outcome.path}")
     if outcome.interrupted:
         return _interrupted(outcome)
@@ -169,8 +179,16 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     run_.add_argument(
         "--passes",
         type=int,
-        help="passes over the matrix, each timing every cell briefly (default: the "
-        "profile's, 5); the spread between passes is what compare judges a change against",
+        help="time in passes (implies --no-groups): passes over the matrix, each timing "
+        "every cell briefly (the profile's default: 5); the spread between passes is what "
+        "compare judges a change against",
+    )
+    run_.add_argument(
+        "--no-groups",
+        action="store_true",
+        help="time each cell alone in passes (in this process) instead of timing the cells "
+        "that differ only by adapter together, burst by burst, one child process per "
+        "adapter (the default: ratios between libraries are then paired)",
     )
     run_.add_argument("--no-interop", action="store_true", help="skip the producer x consumer grid")
     run_.add_argument(

@@ -21,6 +21,12 @@ on the same cell and orders each pair of bursts ABBA (base first for even
 bursts, head first for odd ones), so neither side is always the one that runs
 right after the switch.
 
+``jwtbench run`` uses the same machinery with N sides, one child per adapter
+(``jwtbench.measure.groups``): the coordinator maps each child's cells to
+groups (the cell without its adapter) and keeps every member of a group
+together, rotating the burst order ABC CBA (for two sides that is ABBA, so
+``ab`` schedules exactly as before).
+
 Each cell's entry records its bursts (``extra_info.lockstep``: the pair id
 and the rounds of each burst), and ``jwtbench.analysis.compare`` pairs base burst *i* with
 head burst *i* of the same pair id (``jwtbench.analysis.stats`` mode ``paired``).
@@ -37,10 +43,11 @@ from typing import IO, Any
 
 from jwtbench.envs import proc
 
-#: Set in a child run: ``<read fd>,<write fd>,<pair id>,<side>`` (read by
+#: Set in a child run: ``<read fd>,<write fd>,<pair id>,<side>[,<bursts>]`` (read by
 #: ``jwtbench.measure.timers``, the one place that chooses how a run times).
 ENV_VAR = "JWTBENCH_LOCKSTEP"
-#: Bursts per cell and side: the pairs the paired test gets from one round.
+#: Bursts per cell and side by default (``ab``): the pairs the paired test gets
+#: from one round. ``jwtbench run`` passes its profile's number instead.
 BURSTS = 20
 Echo = Callable[[str], None]
 
@@ -55,18 +62,20 @@ class LockstepError(RuntimeError):
 class Baton:
     """A child run's end of the pipes: announce cells, pass the baton, wait for it."""
 
-    def __init__(self, read_fd: int, write_fd: int, pair: str, side: str) -> None:
+    def __init__(
+        self, read_fd: int, write_fd: int, pair: str, side: str, bursts: int = BURSTS
+    ) -> None:
         self._in = os.fdopen(read_fd, "r", encoding="utf-8")
         self._out = os.fdopen(write_fd, "w", encoding="utf-8")
-        self.pair, self.side = pair, side
+        self.pair, self.side, self.bursts = pair, side, bursts
         self.greeted = False
 
     @classmethod
     def from_spec(cls, spec: str) -> Baton:
         """From the value of :data:`ENV_VAR` the coordinator set."""
         try:
-            read_fd, write_fd, pair, side = spec.split(",", 3)
-            return cls(int(read_fd), int(write_fd), pair, side)
+            read_fd, write_fd, pair, side, *bursts = spec.split(",", 4)
+            return cls(int(read_fd), int(write_fd), pair, side, *(int(b) for b in bursts))
         except (ValueError, OSError) as exc:
             raise LockstepError(f"{ENV_VAR}={spec!r} is not a usable baton ({exc})") from None
 
@@ -133,21 +142,74 @@ class _Child:
         return self.plan.index(cell) if cell in self.plan else -1
 
 
+def merged_order(plans: Sequence[Sequence[str]]) -> list[str]:
+    """One order of every group that keeps each plan's own order (a stable topological merge).
+
+    Each child announces its cells in the order it will time them; the plans
+    are subsequences of one matrix order, so merging them gives the order the
+    coordinator walks the groups in. A cycle (plans that disagree) cannot be
+    honoured: the rest follows in first-seen order.
+    """
+    seen: dict[str, None] = {}
+    after: dict[str, set[str]] = {}
+    before: dict[str, int] = {}
+    for plan in plans:
+        for index, group in enumerate(plan):
+            seen.setdefault(group, None)
+            before.setdefault(group, 0)
+            if index and group not in after.setdefault(plan[index - 1], set()):
+                after[plan[index - 1]].add(group)
+                before[group] += 1
+    order: list[str] = []
+    ready = [g for g in seen if before[g] == 0]
+    while ready:
+        group = ready.pop(0)
+        order.append(group)
+        for nxt in (g for g in seen if g in after.get(group, ())):
+            before[nxt] -= 1
+            if before[nxt] == 0:
+                ready.append(nxt)
+    return order + [g for g in seen if g not in order]
+
+
+def same_cell(side: str, cell: str) -> str:
+    """``ab``'s grouping: a cell is timed together with the same cell of the other side."""
+    return cell
+
+
+def drop_side(side: str, cell: str) -> str:
+    """``run``'s grouping: the side is the adapter, and a cell id starts with it."""
+    return cell.removeprefix(f"{side}-")
+
+
 @dataclass
 class Coordinator:
-    """Runs two child commands in lockstep; ``sides[0]`` leads even bursts."""
+    """Runs N child commands in lockstep, group by group; ``sides[0]`` leads even bursts.
+
+    ``group`` maps (side, cell) to the group a cell is timed with: the same
+    cell (``ab``: two environments, identical plans) or the cell without its
+    adapter (``run``: one child per adapter, different plans). Every member
+    of the current group times burst *i* before any times burst *i + 1*,
+    in the side order for even bursts and reversed for odd ones (ABC CBA);
+    a member without the group waits at its next one.
+    """
 
     commands: Mapping[str, Sequence[str]]
     environs: Mapping[str, Mapping[str, str]]
     cwd: Path
     pair: str
     echo: Echo = print
-    #: The CPU both children are pinned to (None: not pinned).
+    #: The CPU every child is pinned to (None: not pinned).
     cpu: int | None = field(default_factory=lambda: proc.shared_cpu())
     children: dict[str, _Child] = field(default_factory=dict)
+    bursts: int = BURSTS
+    group: Callable[[str, str], str] = same_cell
+    #: Called as (side, cell, cells done, cells planned) when a child's cell is timed.
+    on_cell: Callable[[str, str, int, int], None] | None = None
+    _rank: dict[str, int] | None = None
 
     def run(self) -> dict[str, int]:
-        """Both children to the end; their exit codes by side."""
+        """Every child to the end; their exit codes by side."""
         try:
             for side in self.commands:  # one at a time: a starting child never overlaps
                 self._start(side)
@@ -156,21 +218,25 @@ class Coordinator:
                 message = child.go()
                 if message is not None:
                     child.at = (str(message["cell"]), int(message["burst"]))
-                    if child.at[1] == BURSTS:
-                        done = child.index(child.at[0]) + 1
-                        self.echo(
-                            f"  {child.side:<4} | [{done:>4}/{len(child.plan)}] {child.at[0]}"
-                        )
+                    if child.at[1] == self.bursts:
+                        self._timed(child, child.at[0])
         finally:  # an error or Ctrl-C here must not leave a child holding the CPU
             for child in self.children.values():
                 child.proc.stop()
         return {side: child.proc.wait() for side, child in self.children.items()}
 
+    def _timed(self, child: _Child, cell: str) -> None:
+        done = child.index(cell) + 1
+        if self.on_cell is not None:
+            self.on_cell(child.side, cell, done, len(child.plan))
+        else:
+            self.echo(f"  {child.side:<4} | [{done:>4}/{len(child.plan)}] {cell}")
+
     def _start(self, side: str) -> None:
         to_read, to_write = os.pipe()  # coordinator -> child
         from_read, from_write = os.pipe()  # child -> coordinator
         environ = dict(self.environs[side])
-        environ[ENV_VAR] = f"{to_read},{from_write},{self.pair},{side}"
+        environ[ENV_VAR] = f"{to_read},{from_write},{self.pair},{side},{self.bursts}"
         log = self.cwd / f"{side}.log"
         try:
             started = proc.start(
@@ -199,22 +265,25 @@ class Coordinator:
             return
         child.plan = list(json.loads(line)["hello"])
 
+    def _group_rank(self, child: _Child) -> int:
+        """Where the group of the child's current cell comes in the merged order."""
+        if self._rank is None:
+            plans = [[self.group(c.side, cell) for cell in c.plan] for c in self.children.values()]
+            self._rank = {group: i for i, group in enumerate(merged_order(plans))}
+        assert child.at is not None
+        return self._rank.get(self.group(child.side, child.at[0]), len(self._rank))
+
     def _next(self) -> _Child:
-        """Who runs next: keep both on the same cell, ABBA within it."""
-        first, second = self.children.values()
-        for child in (first, second):
-            if child.finished:
-                return second if child is first else first
-        for child in (first, second):
-            if child.at is None:  # not at its first cell yet
-                return child
-        assert first.at is not None and second.at is not None
-        (cell_a, done_a), (cell_b, done_b) = first.at, second.at
-        if cell_a == cell_b:
-            if done_a != done_b:
-                return first if done_a < done_b else second
-            return first if done_a % 2 == 0 else second
-        # different cells: whoever still has to reach the other's cell goes
-        if second.index(cell_a) > second.index(cell_b):
-            return second
-        return first
+        """Who runs next: every member on the same group, bursts in ABC CBA order."""
+        active = [child for child in self.children.values() if not child.finished]
+        if not active:
+            raise LockstepError("no child left to hand the baton to")
+        for child in active:
+            if child.at is None or child.at[1] >= self.bursts:
+                return child  # not at a cell yet, or done with one: let it reach the next
+        first = min(self._group_rank(child) for child in active)
+        members = [child for child in active if self._group_rank(child) == first]
+        burst = min(child.at[1] for child in members if child.at is not None)
+        if burst % 2:
+            members.reverse()
+        return next(c for c in members if c.at is not None and c.at[1] == burst)

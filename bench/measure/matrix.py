@@ -63,6 +63,9 @@ class Profile:
     nested_encs: tuple[str, ...] = ("A256GCM",)
     nested_payloads: tuple[str, ...] = ("small",)
     description: str = field(default="", compare=False)
+    #: Grouped runs (``jwtbench.measure.groups``): ~5 ms bursts per cell, each
+    #: one paired with the same burst of the group's other members.
+    bursts: int = 20
 
     def pytest_options(self, *, warm_up: bool = True) -> list[str]:
         """Options for one pass; ``warm_up=False`` for passes after the first.
@@ -104,6 +107,7 @@ PROFILES: dict[str, Profile] = {
         min_time=0.001,
         warmup=True,
         passes=5,
+        bursts=60,
         jwe_pairs="all",
         jwe_key_modes=KEY_MODES,
         jwe_payloads=("small",),

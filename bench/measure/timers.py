@@ -110,7 +110,7 @@ class LockstepTimer(BurstTimer):
     name = "lockstep"
 
     def __init__(self, baton: Baton) -> None:
-        super().__init__(BURSTS)
+        super().__init__(baton.bursts)  # the coordinator's number (ab: BURSTS)
         self.baton = baton
 
     def passes(self, requested: int) -> int:

@@ -284,6 +284,9 @@ class RunRecord:
     units: Units = Units()
     #: ``jwtbench ab``'s description of the A/B comparison (only in ab results).
     ab: Mapping[str, Any] | None = None
+    #: How a grouped run timed its groups together (``{pair, bursts, members, cpu}``;
+    #: only in runs made by ``jwtbench.measure.groups``).
+    groups: Mapping[str, Any] | None = None
 
     def by_key(self) -> dict[CellKey, CellRecord]:
         """Every cell by its ``cell_key`` (how ``compare`` and ``export`` look cells up)."""
@@ -320,6 +323,8 @@ class RunRecord:
             out["injected_slowdown"] = {"adapter": slow.adapter, "factor": slow.factor}
         if self.ab is not None:
             out["ab"] = _copy(dict(self.ab))
+        if self.groups is not None:
+            out["groups"] = _copy(dict(self.groups))
         out["provenance"] = self.provenance.to_dict()
         return out
 
@@ -341,6 +346,7 @@ class RunRecord:
             timer=Timer.from_dict(_need(meta, "timer", dict, where), f"{where}.timer"),
             units=Units.from_dict(_need(meta, "units", dict, where), f"{where}.units"),
             ab=_optional(meta, "ab", where),
+            groups=_optional(meta, "groups", where),
         )
 
 

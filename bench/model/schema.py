@@ -23,7 +23,8 @@ SCHEMA_HISTORY: Mapping[int, str] = {
     2: "units of every metric (jwtbench.units) and the timer (jwtbench.timer); "
     "passes and interop required (interop null: not recorded, in migrated files); "
     "lockstep, injected_slowdown and ab declared; "
-    "a cell's status must be one of jwtbench.model.cell.Status",
+    "a cell's status must be one of jwtbench.model.cell.Status; later, without a "
+    "version change: groups, extra_info.over_floor / over_limit (grouped runs)",
 }
 
 

@@ -1,0 +1,223 @@
+"""``jwtbench run`` with groups timed together: one child per adapter, in lockstep.
+
+Why: this VM's speed flips ~1.8x second to second, so cells timed at
+different moments give ratios that carry the flips. The cells that differ
+only by adapter form a group; here each group's members take turns in ~5 ms
+bursts (ABC CBA), pinned to one CPU, so burst *i* of every member saw the
+same machine speed and their ratio is paired.
+
+How: this process is the coordinator (``jwtbench.envs.lockstep.Coordinator``,
+N sides, cells grouped by dropping the adapter). It starts one ordinary
+``jwtbench run --adapters NAME`` child per adapter that has a runnable cell
+(later, per environment: members may live in different virtualenvs); each
+child gates and times its own cells under its ``LockstepTimer`` with
+pytest-benchmark's ``pedantic`` bursts and writes its own results file. The
+parent merges them into one file (tokens, gate verdicts and statuses all
+come from the children) and adds the paired ratios
+(``jwtbench.measure.paired``: ``extra_info.over_floor`` / ``over_limit``).
+Ctrl-C or SIGTERM stops the children at their current cell; each writes
+what it measured and the merged file is marked ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from jwtbench.envs import proc
+from jwtbench.envs.lockstep import Coordinator, drop_side
+from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, skip_reason, why_empty
+from jwtbench.measure.paired import add_paired_ratios
+from jwtbench.measure.runner import (
+    LineProgress,
+    Progress,
+    RunOutcome,
+    _adapters_info,
+    _interop,
+    _round_raw_data,
+    check_output,
+    count_line,
+    interruptible,
+)
+from jwtbench.model.cell import Cell, CellKey, Status, cell_key
+from jwtbench.model.records import CellRecord, Provenance, RunInfo, RunRecord, build_document
+from jwtbench.model.results import load_results, now_iso, provenance, run_path, write_atomic
+from jwtbench.model.selection import Selection
+
+#: The paired-ratio fields and the adapter each is against (absent adapters: no field).
+REFERENCES: Mapping[str, str] = {"over_floor": "floor", "over_limit": "limit"}
+
+
+def members_of(cells: Sequence[Cell]) -> list[str]:
+    """Adapters with at least one runnable cell, in matrix order: one child each."""
+    return list(dict.fromkeys(c.adapter for c in cells if skip_reason(c) is None))
+
+
+def child_command(
+    profile: str, selection: Selection, adapter: str, output: Path, label: str,
+    slowdown: tuple[str, float] | None,
+) -> list[str]:  # fmt: skip
+    """One member's ``jwtbench run``: its adapter only, no report, no interop grid."""
+    cmd = [sys.executable, "-m", "jwtbench.cli.main", "run", "--no-report", "--no-interop"]
+    cmd += ["--output", str(output), "--profile", profile, "--label", label]
+    cmd += selection.replace(adapters=(adapter,)).as_options()
+    if slowdown and slowdown[0] == adapter:
+        cmd.append(f"--inject-slowdown={slowdown[0]}={slowdown[1]}")
+    return cmd
+
+
+def run_grouped(
+    profile_name: str = "quick",
+    selection: Selection | None = None,
+    *,
+    label: str | None = None,
+    results_dir: Path = Path("results"),
+    output: Path | None = None,
+    progress: Progress | None = None,
+    interop: bool = True,
+    slowdown: tuple[str, float] | None = None,
+) -> RunOutcome:
+    """Measure the selection group by group in lockstep children; write one results file."""
+    profile = PROFILES[profile_name]
+    selection = selection or Selection()
+    cells = build_matrix(profile, selection)
+    if not cells:
+        raise MatrixError(why_empty(profile, selection))
+    path = output or run_path(results_dir, label or profile.name)
+    check_output(path)
+    shown = progress or LineProgress()
+    members = members_of(cells)
+    runnable = sum(1 for c in cells if skip_reason(c) is None)
+    pair = uuid.uuid4().hex[:12]
+    started_iso, started = now_iso(), time.perf_counter()
+    docs: dict[str, dict[str, Any]] = {}
+    codes: dict[str, int] = {}
+    interrupted = False
+    with interruptible() as stop, tempfile.TemporaryDirectory(prefix="jwtbench-groups-") as tmp:
+        folder = Path(tmp)
+        outputs = {a: folder / f"{a}.json" for a in members}
+        commands = {
+            a: child_command(
+                profile.name, selection, a, outputs[a], label or profile.name, slowdown
+            )
+            for a in members
+        }
+        shown.begin(
+            f"jwtbench {profile.name}: {len(cells)} cells, {len(members)} adapters timed "
+            f"together ({profile.bursts} bursts per cell) -> {path}",
+            runnable,
+        )
+        done = [0]
+
+        def on_cell(side: str, cell: str, index: int, total: int) -> None:
+            done[0] += 1
+            elapsed = time.perf_counter() - started
+            shown.cell(f"[{done[0]:>4}/{runnable}] {elapsed:6.1f}s  {cell}")
+
+        coordinator = Coordinator(
+            commands,
+            {a: proc.child_environ() for a in members},
+            cwd=folder,
+            pair=pair,
+            bursts=profile.bursts,
+            group=drop_side,
+            on_cell=on_cell,
+        )
+        try:
+            with stop.arming():
+                codes = coordinator.run()
+        except KeyboardInterrupt:
+            interrupted = True
+            codes = {s: c.proc.wait() for s, c in coordinator.children.items()}
+        finally:
+            shown.end()
+        for adapter, out in outputs.items():
+            if out.exists():
+                docs[adapter] = load_results(out).raw
+        logs = {a: proc.log_tail(c.log, 3) for a, c in coordinator.children.items()}
+    interrupted = interrupted or stop.signum is not None
+    interrupted = interrupted or any(d["jwtbench"].get("interrupted") for d in docs.values())
+    records = _cells(cells, docs, codes, logs, interrupted)
+    ok = {cell_key(r.params) for r in records if r.status is Status.OK}
+    benches = _benchmarks(cells, docs, ok)
+    add_paired_ratios(benches, REFERENCES)
+    _round_raw_data(benches)
+    grid: list[dict[str, Any]] = []
+    if interop and not interrupted:
+        with stop.arming():
+            grid = _interop(cells, shown.note)
+    seconds = time.perf_counter() - started
+    record = RunRecord(
+        run=RunInfo(
+            label=label or profile.name,
+            profile=profile.name,
+            selection=selection.to_json(),
+            started=started_iso,
+            finished=now_iso(),
+            seconds=round(seconds, 2),
+            passes=1,
+            interrupted=interrupted,
+        ),
+        adapters=_adapters_info(cells),
+        cells=records,
+        provenance=Provenance.from_dict(provenance(), "this machine"),
+        interop=tuple(grid),
+        groups={"pair": pair, "bursts": profile.bursts, "members": members, "cpu": coordinator.cpu},
+    )
+    first = next(iter(docs.values()), None)
+    write_atomic(path, build_document(record, benches, first))
+    load_results(path)  # never leave a file the loader would refuse
+    counts = record.status_counts()
+    ended = "interrupted" if interrupted else "done"
+    shown.note(f"{ended} in {seconds:.1f}s: {len(cells)} cells, {count_line(counts)}")
+    failed = any(code not in (0, 130, 143) for code in codes.values())
+    return RunOutcome(path, counts, interrupted, seconds, 1 if failed else 0, stop.signum)
+
+
+def _cells(
+    cells: Sequence[Cell],
+    docs: Mapping[str, Mapping[str, Any]],
+    codes: Mapping[str, int],
+    logs: Mapping[str, str],
+    interrupted: bool,
+) -> tuple[CellRecord, ...]:
+    """Every matrix cell's status: from its child's file, its skip reason, or why not."""
+    seen: dict[CellKey, CellRecord] = {}
+    for doc in docs.values():
+        for record in RunRecord.from_dict(doc["jwtbench"], "child run").cells:
+            seen[cell_key(record.params)] = record
+    out = []
+    for cell in cells:
+        skipped = skip_reason(cell)
+        known = seen.get(cell_key(cell.params))
+        if known is not None:
+            out.append(known)
+        elif skipped is not None:
+            out.append(CellRecord(cell.params, skipped[0], skipped[1]))
+        elif interrupted:
+            out.append(CellRecord(cell.params, Status.NOT_RUN, "run interrupted"))
+        else:
+            code = codes.get(cell.adapter)
+            why = logs.get(cell.adapter, "").strip().splitlines()[-1:] or [""]
+            out.append(
+                CellRecord(
+                    cell.params, Status.ERROR, f"its run failed (exit {code}): {why[0].strip()}"
+                )
+            )
+    return tuple(out)
+
+
+def _benchmarks(
+    cells: Sequence[Cell], docs: Mapping[str, Mapping[str, Any]], ok: set[CellKey]
+) -> list[dict[str, Any]]:
+    """The children's benchmark entries of ``ok`` cells, in matrix order."""
+    entries = {
+        cell_key(b["params"]): dict(b) for doc in docs.values() for b in doc.get("benchmarks", [])
+    }
+    keys = [cell_key(c.params) for c in cells]
+    return [entries[k] for k in keys if k in entries and k in ok]

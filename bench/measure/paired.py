@@ -1,0 +1,85 @@
+"""Paired ratios between cells of one group, burst by burst (``extra_info.over_floor``).
+
+Why paired: the machine's speed flips ~1.8x within a second, but burst *i* of
+every member of a group was timed within a few ms of the others (round *i*,
+``jwtbench.envs.lockstep``), so the ratio of their burst medians cancels the
+machine. The ratio stored is the median of those per-burst ratios with a 95%
+seeded bootstrap interval of that median. Pure (numpy only): the measuring
+room computes it once, as it writes the file; the report only reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+#: Bootstrap resamples and seed (seeded: the same file gives the same interval).
+RESAMPLES = 2000
+SEED = 20260
+
+
+def burst_medians(bench: Mapping[str, Any]) -> list[tuple[str, int, float]]:
+    """(pair id, burst index, median seconds per call) of each burst of a benchmark entry."""
+    data = [float(v) for v in bench.get("stats", {}).get("data", [])]
+    lockstep = bench.get("extra_info", {}).get("lockstep")
+    if not isinstance(lockstep, list):
+        return []
+    out, at = [], 0
+    for pair, sizes in lockstep:
+        for index, size in enumerate(sizes):
+            chunk = data[at : at + int(size)]
+            at += int(size)
+            if chunk:
+                out.append((str(pair), index, float(np.median(chunk))))
+    return out if at == len(data) else []
+
+
+def pair_cells(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[float]:
+    """Per-burst ratios a/b for the bursts both entries timed in the same round."""
+    other = {(pair, index): value for pair, index, value in burst_medians(b)}
+    return [
+        value / other[pair, index]
+        for pair, index, value in burst_medians(a)
+        if (pair, index) in other and other[pair, index] > 0
+    ]
+
+
+def summarise(ratios: Sequence[float]) -> dict[str, Any] | None:
+    """``{"ratio", "ci95": [lo, hi], "rounds"}``: median ratio and its bootstrap interval."""
+    if not ratios:
+        return None
+    values = np.asarray(ratios, dtype=float)
+    rng = np.random.default_rng(SEED)
+    samples = rng.choice(values, size=(RESAMPLES, len(values)), replace=True)
+    medians = np.median(samples, axis=1)
+    lo, hi = np.percentile(medians, [2.5, 97.5])
+    return {
+        "ratio": round(float(np.median(values)), 5),
+        "ci95": [round(float(lo), 5), round(float(hi), 5)],
+        "rounds": len(values),
+    }
+
+
+def add_paired_ratios(benches: Sequence[dict[str, Any]], references: Mapping[str, str]) -> None:
+    """Set ``extra_info[field]`` of every entry against the adapter ``references[field]``.
+
+    ``references`` maps a field (``over_floor``) to the reference adapter
+    (``floor``); an entry gets the field only when the reference's cell of
+    the same group was timed (``ok``) in the run.
+    """
+    by_group: dict[tuple[tuple[str, str], ...], dict[str, dict[str, Any]]] = {}
+    for bench in benches:
+        params = bench["params"]
+        group = tuple(sorted((k, str(v)) for k, v in params.items() if k != "adapter"))
+        by_group.setdefault(group, {})[str(params["adapter"])] = bench
+    for members in by_group.values():
+        for field, adapter in references.items():
+            reference = members.get(adapter)
+            if reference is None:
+                continue
+            for bench in members.values():
+                summary = summarise(pair_cells(bench, reference))
+                if summary is not None:
+                    bench.setdefault("extra_info", {})[field] = summary
