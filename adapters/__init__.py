@@ -8,14 +8,26 @@ from __future__ import annotations
 from jwtbench.adapters.authlib import AuthlibAdapter
 from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, VerificationError
 from jwtbench.adapters.floor import FloorAdapter
+from jwtbench.adapters.josepy import JosepyAdapter
+from jwtbench.adapters.joserfc import JoserfcAdapter
 from jwtbench.adapters.jwcrypto import JWCryptoAdapter
+from jwtbench.adapters.jwskate import JwskateAdapter
 from jwtbench.adapters.pyjwt import PyJWTAdapter
 from jwtbench.adapters.python_jose import PythonJoseAdapter
 
 #: Every adapter class, in report order (the floor first).
 ADAPTERS: dict[str, type[Adapter]] = {
     cls.name: cls
-    for cls in (FloorAdapter, PyJWTAdapter, JWCryptoAdapter, AuthlibAdapter, PythonJoseAdapter)
+    for cls in (
+        FloorAdapter,
+        PyJWTAdapter,
+        JWCryptoAdapter,
+        AuthlibAdapter,
+        PythonJoseAdapter,
+        JoserfcAdapter,
+        JwskateAdapter,
+        JosepyAdapter,
+    )
 }
 
 
