@@ -131,3 +131,27 @@ def test_every_adapter_declares_something() -> None:
         assert adapter.jws_algs <= set(JWS_ALGS), adapter.name
         assert adapter.version != "unknown", adapter.name
         assert adapter.describe()["name"] == adapter.name
+
+
+#: Verifiers that never read the token's alg header (a documented finding, in notes).
+HEADER_ALG_IGNORED = {
+    "jwskate": "jwskate 0.12 verifies with the caller's alg and never reads the header's",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=HEADER_ALG_IGNORED[n]))
+        if n in HEADER_ALG_IGNORED
+        else n
+        for n, a in AVAILABLE.items()
+        if "HS256" in a.jws_algs
+    ],
+)
+def test_mislabelled_alg_rejected(name: str) -> None:
+    """A header naming HS512 over a valid HS256 signature is not an HS256 token."""
+    adapter = AVAILABLE[name]
+    claims = load_claims("small")
+    mislabelled = _floor_token("HS256", claims, header={"alg": "HS512", "typ": "JWT"})
+    assert _rejects(adapter, mislabelled, _keys(adapter, "HS256")[1], "HS256")
