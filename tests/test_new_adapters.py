@@ -21,7 +21,8 @@ FLOOR = load_adapter("floor")
 
 
 def _floor_token(alg: str, claims: dict[str, Any] | None = None) -> str:
-    return FLOOR.sign(claims or load_claims("small"), FLOOR.prepare_key(alg, jws_key(alg), "sign"), alg)
+    key = FLOOR.prepare_key(alg, jws_key(alg), "sign")
+    return FLOOR.sign(claims or load_claims("small"), key, alg)
 
 
 @pytest.mark.parametrize("name", ["joserfc", "jwskate", "josepy"])
@@ -140,8 +141,13 @@ def test_josepy_pss_tokens_are_not_rfc7518() -> None:
     from jwtbench.adapters.jose import compact_json
 
     material = jws_key("PS256")
-    token = josepy.JWS.sign(compact_json(load_claims("small")), key=josepy.JWK.load(material.private_pem),
-                            alg=josepy.PS256, include_jwk=False, protect=frozenset(("alg",)))  # fmt: skip
+    token = josepy.JWS.sign(
+        compact_json(load_claims("small")),
+        key=josepy.JWK.load(material.private_pem),
+        alg=josepy.PS256,
+        include_jwk=False,
+        protect=frozenset(("alg",)),
+    )
     with pytest.raises(Exception):  # noqa: B017 - the floor's VerificationError
         FLOOR.verify(token.to_compact().decode(), FLOOR.prepare_key("PS256", material, "verify"),
                      "PS256", EXPECT)  # fmt: skip
