@@ -51,7 +51,7 @@ class JosepyAdapter(Adapter):
 
     def __init__(self) -> None:
         super().__init__()
-        from josepy import JWK
+        from josepy.jwk import JWK
 
         # The backend it really runs: josepy's JWKs wrap cryptography keys.
         raw = JWK.load(load_key("rsa2048").public_pem).key._wrapped
@@ -64,13 +64,14 @@ class JosepyAdapter(Adapter):
         return _key(material.raw(use))
 
     def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
-        import josepy
+        from josepy.jwa import JWASignature
+        from josepy.jws import JWS
 
         payload = json.dumps(claims, separators=(",", ":")).encode("utf-8")
-        signed = josepy.JWS.sign(
+        signed = JWS.sign(
             payload,
             key=_key(key),
-            alg=josepy.JWASignature.from_json(alg),
+            alg=JWASignature.from_json(alg),
             include_jwk=False,
             protect=frozenset(("alg", "typ")),
             typ="application/JWT",  # josepy's MediaType writes it as "JWT" (RFC 7515 4.1.9)
@@ -78,9 +79,9 @@ class JosepyAdapter(Adapter):
         return signed.to_compact().decode("ascii")
 
     def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
-        import josepy
+        from josepy.jws import JWS
 
-        parsed = josepy.JWS.from_compact(token.encode("ascii"))
+        parsed = JWS.from_compact(token.encode("ascii"))
         header_alg = parsed.signature.combined.alg
         if header_alg is None or header_alg.name != alg:  # josepy would run the token's alg
             raise VerificationError(f"token alg is {header_alg}, not {alg}")
@@ -91,10 +92,10 @@ class JosepyAdapter(Adapter):
 
 def _key(key: Any) -> Any:
     """A josepy JWK from PEM or secret bytes (raw mode); JWKs pass through."""
-    import josepy
+    from josepy.jwk import JWK, JWKOct
 
     if not isinstance(key, bytes):
         return key
     if key.startswith(b"-----BEGIN"):
-        return josepy.JWK.load(key)
-    return josepy.JWKOct(key=key)
+        return JWK.load(key)
+    return JWKOct(key=key)
