@@ -49,6 +49,14 @@ class JosepyAdapter(Adapter):
         "strict verifiers reject them, so PS* is not declared; no EdDSA or ES256K"
     )
 
+    def unsupported_reason(self, alg: str, enc: str | None = None) -> str:
+        if enc is None and alg.startswith("PS"):
+            return (
+                f"josepy {self.version} signs {alg} with the maximum PSS salt, not RFC 7518's "
+                "hash-sized one: strict verifiers reject its tokens"
+            )
+        return super().unsupported_reason(alg, enc)
+
     def __init__(self) -> None:
         super().__init__()
         from josepy.jwk import JWK

@@ -75,6 +75,13 @@ class JwskateAdapter(Adapter):
         "upper bound on decrypt (tests/test_attacks.py)"
     )
 
+    def unsupported_reason(self, alg: str, enc: str | None = None) -> str:
+        if enc is None and alg == "ES256K":
+            return f"jwskate {self.version} names secp256k1 'ES256k', not RFC 8812's ES256K"
+        if alg == "RSA1_5" and enc is not None:
+            return f"jwskate {self.version} decrypts RSA1_5 but refuses to encrypt with it"
+        return super().unsupported_reason(alg, enc)
+
     def __init__(self) -> None:
         super().__init__()
         from jwskate import Jwk

@@ -152,3 +152,11 @@ def test_josepy_pss_tokens_are_not_rfc7518() -> None:
         FLOOR.verify(token.to_compact().decode(), FLOOR.prepare_key("PS256", material, "verify"),
                      "PS256", EXPECT)  # fmt: skip
     assert not {"PS256", "PS384", "PS512"} & load_adapter("josepy").jws_algs
+
+
+def test_left_out_algorithms_say_why() -> None:
+    """A cell left out on purpose carries the library's reason, not a bare 'not implemented'."""
+    assert "PSS salt" in load_adapter("josepy").unsupported_reason("PS256")
+    assert "ES256k" in load_adapter("jwskate").unsupported_reason("ES256K")
+    assert "refuses to encrypt" in load_adapter("jwskate").unsupported_reason("RSA1_5", "A128GCM")
+    assert "has no JWE" in load_adapter("josepy").unsupported_reason("dir", "A256GCM")
