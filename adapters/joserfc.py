@@ -17,7 +17,6 @@ a cell measures joserfc's real path either way.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from jwtbench.adapters.base import (
@@ -73,17 +72,15 @@ class JoserfcAdapter(Adapter):
         "without algorithms= joserfc accepts only its 'recommended' algorithms (JWS: HS256, "
         "RS256, ES256; JWE: RSA-OAEP, A128KW, A256KW, dir, ECDH-ES, ECDH-ES+A128KW, "
         "ECDH-ES+A256KW) and refuses the rest, none and RSA1_5 included; the adapter always "
-        "passes algorithms=[alg] (JWE [alg, enc]), the same code path; joserfc's "
-        "SecurityWarnings (EdDSA deprecated by RFC 9864, RSA1_5 deprecated) are silenced"
+        "passes algorithms=[alg] (JWE [alg, enc]), the same code path; every EdDSA and "
+        "RSA1_5 use warns (SecurityWarning: deprecated by RFC 9864 / the JOSE deprecation "
+        "draft), a cost inside its path that the adapter leaves as it is"
     )
 
     def __init__(self) -> None:
         super().__init__()
-        from joserfc.errors import SecurityWarning
         from joserfc.jwk import RSAKey
 
-        # get_alg warns on every EdDSA/RSA1_5 call (stacklevel 2: inside joserfc).
-        warnings.filterwarnings("ignore", category=SecurityWarning, module=r"joserfc(\.|$)")
         # The backend it really runs: joserfc's key objects wrap cryptography keys.
         raw = RSAKey.import_key(load_key("rsa2048").public_pem).raw_value
         owner = type(raw).__module__.split(".", 1)[0]

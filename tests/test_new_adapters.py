@@ -160,3 +160,13 @@ def test_left_out_algorithms_say_why() -> None:
     assert "ES256k" in load_adapter("jwskate").unsupported_reason("ES256K")
     assert "refuses to encrypt" in load_adapter("jwskate").unsupported_reason("RSA1_5", "A128GCM")
     assert "has no JWE" in load_adapter("josepy").unsupported_reason("dir", "A256GCM")
+
+
+def test_joserfc_warns_on_deprecated_algorithms_and_the_adapter_leaves_it() -> None:
+    """The SecurityWarning is part of joserfc's EdDSA path: the adapter does not hide it."""
+    from joserfc.errors import SecurityWarning
+
+    adapter = load_adapter("joserfc")
+    key = adapter.prepare_key("EdDSA", jws_key("EdDSA"), "sign")
+    with pytest.warns(SecurityWarning, match="RFC 9864"):
+        adapter.sign(load_claims("small"), key, "EdDSA")
