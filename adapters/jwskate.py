@@ -60,11 +60,13 @@ class JwskateAdapter(Adapter):
          "A128GCMKW", "A192GCMKW", "A256GCMKW", "PBES2-HS256+A128KW")
     )  # fmt: skip
     jwe_encs = frozenset(JWE_ENCS)
-    # SignedJwt(token).verify(jwk) with no alg= uses the Jwk's own "alg" member
-    # and raises "an alg is required" when there is none (jwk/alg.py
-    # select_alg_class): the token's header never chooses, so nothing is enabled
-    # by default.
-    enabled_by_default = frozenset()
+    # JWS: SignedJwt(token).verify(jwk) with no alg= uses the Jwk's own "alg"
+    # member and raises "an alg is required" when there is none (jwk/alg.py
+    # select_alg_class): the token's header never chooses, so no JWS alg is
+    # enabled by default. JWE: JweCompact(token).decrypt(jwk) with no alg= runs
+    # whatever the header names that the key can do (unwrap_cek passes
+    # **self.headers to recipient_key), RSA1_5 included, with any enc.
+    enabled_by_default = jwe_algs | {"RSA1_5"} | jwe_encs
     notes = (
         "the token's alg header is never read: the caller's alg verifies (a token whose "
         "header names another alg still verifies if the signature fits); secp256k1 is "

@@ -72,15 +72,28 @@ def test_joserfc_refuses_rsa1_5_by_default_and_decrypts_it_when_asked() -> None:
 
 
 # -- jwskate ------------------------------------------------------------------
-def test_jwskate_enables_nothing_by_default() -> None:
+def test_jwskate_enables_no_jws_alg_by_default() -> None:
     """verify(jwk) with no alg: the key has none, and the token's header never chooses."""
     from jwskate import SignedJwt
 
     adapter = load_adapter("jwskate")
-    assert adapter.enabled_by_default == frozenset()
+    assert not adapter.enabled_by_default & set(JWS_ALGS)
     key = adapter.prepare_key("HS256", jws_key("HS256"), "verify")
     with pytest.raises(Exception, match="alg"):
         SignedJwt(_floor_token("HS256")).verify(key)
+
+
+def test_jwskate_jwe_decrypt_lets_the_header_choose() -> None:
+    """decrypt(jwk) without alg= runs the token's own alg (RSA1_5 too): all enabled."""
+    from jwskate import JweCompact, Jwk
+
+    adapter = load_adapter("jwskate")
+    material = jwe_key("RSA-OAEP", "A128GCM")
+    for alg in ("RSA1_5", "RSA-OAEP", "RSA-OAEP-256"):
+        token = FLOOR.encrypt_bytes(b"{}", FLOOR.prepare_key(alg, material, "encrypt"),
+                                    alg, "A128GCM")  # fmt: skip
+        assert JweCompact(token).decrypt(Jwk.from_pem(material.private_pem)) == b"{}", alg
+        assert alg in adapter.enabled_by_default
 
 
 def test_jwskate_names_secp256k1_es256k_lowercase() -> None:
