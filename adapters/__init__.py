@@ -9,7 +9,10 @@ from jwtbench.adapters.authlib import AuthlibAdapter
 from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, VerificationError
 from jwtbench.adapters.floor import FloorAdapter
 from jwtbench.adapters.gehirn_jwt import GehirnJWTAdapter
+from jwtbench.adapters.josepy import JosepyAdapter
+from jwtbench.adapters.joserfc import JoserfcAdapter
 from jwtbench.adapters.jwcrypto import JWCryptoAdapter
+from jwtbench.adapters.jwskate import JwskateAdapter
 from jwtbench.adapters.limit import LimitAdapter
 from jwtbench.adapters.oxyjwt import OxyJWTAdapter
 from jwtbench.adapters.pyjosers import PyjosersAdapter
@@ -28,6 +31,9 @@ ADAPTERS: dict[str, type[Adapter]] = {
         JWCryptoAdapter,
         AuthlibAdapter,
         PythonJoseAdapter,
+        JoserfcAdapter,
+        JwskateAdapter,
+        JosepyAdapter,
         GehirnJWTAdapter,  # PyPI "jwt": unavailable beside PyJWT (same module name)
         OxyJWTAdapter,
         WebtokenAdapter,

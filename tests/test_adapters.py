@@ -148,3 +148,27 @@ def test_roles_are_declared_not_named() -> None:
     assert [n for n, r in roles.items() if r == "limit"] == ["limit"]
     assert not ADAPTERS["limit"].makes_tokens
     assert all(cls.makes_tokens for n, cls in ADAPTERS.items() if n != "limit")
+
+
+#: Verifiers that never read the token's alg header (a documented finding, in notes).
+HEADER_ALG_IGNORED = {
+    "jwskate": "jwskate 0.12 verifies with the caller's alg and never reads the header's",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=HEADER_ALG_IGNORED[n]))
+        if n in HEADER_ALG_IGNORED
+        else n
+        for n, a in AVAILABLE.items()
+        if "HS256" in a.jws_algs
+    ],
+)
+def test_mislabelled_alg_rejected(name: str) -> None:
+    """A header naming HS512 over a valid HS256 signature is not an HS256 token."""
+    adapter = AVAILABLE[name]
+    claims = load_claims("small")
+    mislabelled = _floor_token("HS256", claims, header={"alg": "HS512", "typ": "JWT"})
+    assert _rejects(adapter, mislabelled, _keys(adapter, "HS256")[1], "HS256")

@@ -71,8 +71,22 @@ def test_zip_bomb_not_inflated(name: str) -> None:
     assert len(plaintext) <= LIMIT, f"{name} inflated a {len(token)}-byte token to {len(plaintext)}"
 
 
+#: Libraries that take p2c from the token without an upper bound: not run (the work
+#: would take many minutes); tests/test_new_adapters.py shows the missing bound.
+PBES2_UNBOUNDED = {
+    "jwskate": "jwskate 0.12 unwrap_cek_with_password checks only p2c >= 1 (no upper bound)",
+}
+
+
 @pytest.mark.parametrize(
-    "name", [n for n in JWE_ADAPTERS if "PBES2-HS256+A128KW" in load_adapter(n).jwe_algs]
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(run=False, reason=PBES2_UNBOUNDED[n]))
+        if n in PBES2_UNBOUNDED
+        else n
+        for n in JWE_ADAPTERS
+        if "PBES2-HS256+A128KW" in load_adapter(n).jwe_algs
+    ],
 )
 def test_huge_pbes2_count_refused_before_work(name: str) -> None:
     """p2c = 2**31 would take many minutes of PBKDF2: it must be refused up front."""

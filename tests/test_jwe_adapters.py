@@ -44,7 +44,8 @@ def _consumers(alg: str, enc: str) -> list[Adapter]:
 
 def test_every_library_declares_jwe_except_pyjwt() -> None:
     assert not AVAILABLE["pyjwt"].jwe_algs  # PyJWT has no JWE: its cells are "unsupported"
-    for name in ("floor", "jwcrypto", "authlib", "python-jose"):
+    assert not AVAILABLE["josepy"].jwe_algs  # josepy is JWS only (ACME needs no JWE)
+    for name in ("floor", "jwcrypto", "authlib", "python-jose", "joserfc", "jwskate"):
         assert AVAILABLE[name].jwe_algs, name
     assert len(TRIPLES) >= 250
 
