@@ -19,9 +19,9 @@ from jwtbench.adapters import ADAPTERS
 from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.cli.report import report_dir_for, write_report_for
 from jwtbench.measure import timers
-from jwtbench.measure.groups import run_grouped
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, run
+from jwtbench.measure.waves import run_waves
 from jwtbench.model.cell import ALL_OPS, KEY_MODES
 from jwtbench.model.errors import UsageError
 from jwtbench.model.selection import FIELDS, Selection
@@ -107,6 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     profile = profile_of(args)
     if args.passes is not None and args.passes < 1:
         raise UsageError(f"--passes must be at least 1, got {args.passes}")
+    if args.processes is not None and args.processes < 1:
+        raise UsageError(f"--processes must be at least 1, got {args.processes}")
     selection = Selection.parse({name: getattr(args, name) for name in FIELDS})
     output = Path(args.output) if args.output else None
     if output is not None and not args.no_report and report_dir_for(output).is_file():
@@ -120,7 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "slowdown": _slowdown(args.inject_slowdown),
     }
     if grouped(args):
-        outcome = run_grouped(profile, selection, **common)
+        outcome = run_waves(profile, selection, processes=args.processes, **common)
     else:
         outcome = run(profile, selection, passes=args.passes, **common)
     print(f"results: {outcome.path}")
@@ -189,6 +191,14 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="time each cell alone in passes (in this process) instead of timing the cells "
         "that differ only by adapter together, burst by burst, one child process per "
         "adapter (the default: ratios between libraries are then paired)",
+    )
+    run_.add_argument(
+        "--processes",
+        type=int,
+        help="sets of fresh processes a grouped run splits each cell's bursts between "
+        "(default: the profile's; quick 2, full 4): a process carries its own speed offset "
+        "(memory layout, hash seed), which pairing cannot cancel; several sets average it "
+        "and widen the interval by as much as they disagree",
     )
     run_.add_argument("--no-interop", action="store_true", help="skip the producer x consumer grid")
     run_.add_argument(

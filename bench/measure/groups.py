@@ -81,9 +81,14 @@ def run_grouped(
     progress: Progress | None = None,
     interop: bool = True,
     slowdown: tuple[str, float] | None = None,
+    bursts: int | None = None,
 ) -> RunOutcome:
-    """Measure the selection group by group in lockstep children; write one results file."""
+    """Measure the selection group by group in lockstep children; write one results file.
+
+    ``bursts``: bursts per cell (default: the profile's).
+    """
     profile = PROFILES[profile_name]
+    bursts = bursts or profile.bursts
     selection = selection or Selection()
     cells = build_matrix(profile, selection)
     if not cells:
@@ -109,7 +114,7 @@ def run_grouped(
         }
         shown.begin(
             f"jwtbench {profile.name}: {len(cells)} cells, {len(members)} adapters timed "
-            f"together ({profile.bursts} bursts per cell) -> {path}",
+            f"together ({bursts} bursts per cell) -> {path}",
             runnable,
         )
         done = [0]
@@ -124,7 +129,7 @@ def run_grouped(
             {a: proc.child_environ() for a in members},
             cwd=folder,
             pair=pair,
-            bursts=profile.bursts,
+            bursts=bursts,
             group=drop_side,
             on_cell=on_cell,
         )
@@ -167,7 +172,7 @@ def run_grouped(
         cells=records,
         provenance=Provenance.from_dict(provenance(), "this machine"),
         interop=tuple(grid),
-        groups={"pair": pair, "bursts": profile.bursts, "members": members, "cpu": coordinator.cpu},
+        groups={"pair": pair, "bursts": bursts, "members": members, "cpu": coordinator.cpu},
     )
     first = next(iter(docs.values()), None)
     write_atomic(path, build_document(record, benches, first))

@@ -66,6 +66,9 @@ class Profile:
     #: Grouped runs (``jwtbench.measure.groups``): ~5 ms bursts per cell, each
     #: one paired with the same burst of the group's other members.
     bursts: int = 20
+    #: Sets of fresh processes the bursts are split between (``jwtbench.measure.waves``:
+    #: a process's own speed offset averages out and shows in the interval).
+    processes: int = 2
 
     def pytest_options(self, *, warm_up: bool = True) -> list[str]:
         """Options for one pass; ``warm_up=False`` for passes after the first.
@@ -108,6 +111,7 @@ PROFILES: dict[str, Profile] = {
         warmup=True,
         passes=5,
         bursts=60,
+        processes=4,
         jwe_pairs="all",
         jwe_key_modes=KEY_MODES,
         jwe_payloads=("small",),

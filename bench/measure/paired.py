@@ -38,12 +38,21 @@ def burst_medians(bench: Mapping[str, Any]) -> list[tuple[str, int, float]]:
 
 def pair_cells(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[float]:
     """Per-burst ratios a/b for the bursts both entries timed in the same round."""
+    return [r for ratios in pair_by_process(a, b).values() for r in ratios]
+
+
+def pair_by_process(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, list[float]]:
+    """Per-burst ratios a/b, by lockstep pair id: one list per set of processes.
+
+    A run made of several sets of processes (``jwtbench.measure.waves``) holds
+    one pair id per set; bursts pair only within their own set.
+    """
     other = {(pair, index): value for pair, index, value in burst_medians(b)}
-    return [
-        value / other[pair, index]
-        for pair, index, value in burst_medians(a)
-        if (pair, index) in other and other[pair, index] > 0
-    ]
+    out: dict[str, list[float]] = {}
+    for pair, index, value in burst_medians(a):
+        if (pair, index) in other and other[pair, index] > 0:
+            out.setdefault(pair, []).append(value / other[pair, index])
+    return out
 
 
 def summarise(ratios: Sequence[float]) -> dict[str, Any] | None:
@@ -59,6 +68,34 @@ def summarise(ratios: Sequence[float]) -> dict[str, Any] | None:
         "ratio": round(float(np.median(values)), 5),
         "ci95": [round(float(lo), 5), round(float(hi), 5)],
         "rounds": len(values),
+    }
+
+
+def summarise_processes(clusters: Mapping[str, Sequence[float]]) -> dict[str, Any] | None:
+    """``summarise`` for ratios from several sets of processes, each set one unit.
+
+    Why: a process carries its own speed offset (memory layout, hash seed...):
+    measured here, one library's x over floor moved by up to ~15% from one
+    process to the next while each run's burst interval was a few percent
+    wide. So the interval resamples whole processes first, then bursts within
+    each (a two-level bootstrap, each process weighted equally), and widens by
+    as much as the processes disagree. One set: exactly ``summarise``.
+    """
+    groups = [np.asarray(v, dtype=float) for v in clusters.values() if len(v)]
+    if len(groups) <= 1:
+        return summarise(list(groups[0]) if groups else [])
+    rng = np.random.default_rng(SEED)
+    size = max(len(g) for g in groups)
+    within = np.stack([rng.choice(g, size=(RESAMPLES, size), replace=True) for g in groups])
+    pick = rng.integers(len(groups), size=(RESAMPLES, len(groups)))
+    samples = within[pick, np.arange(RESAMPLES)[:, None], :].reshape(RESAMPLES, -1)
+    lo, hi = np.percentile(np.median(samples, axis=1), [2.5, 97.5])
+    pooled = np.concatenate(groups)
+    return {
+        "ratio": round(float(np.median(pooled)), 5),
+        "ci95": [round(float(lo), 5), round(float(hi), 5)],
+        "rounds": len(pooled),
+        "processes": len(groups),
     }
 
 
@@ -80,6 +117,6 @@ def add_paired_ratios(benches: Sequence[dict[str, Any]], references: Mapping[str
             if reference is None:
                 continue
             for bench in members.values():
-                summary = summarise(pair_cells(bench, reference))
+                summary = summarise_processes(pair_by_process(bench, reference))
                 if summary is not None:
                     bench.setdefault("extra_info", {})[field] = summary
