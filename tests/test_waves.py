@@ -73,4 +73,4 @@ def test_sets_are_merged_and_an_interrupted_set_keeps_the_others(
     assert len(limit["extra_info"]["merged_runs"]) == 2
     over = limit["extra_info"]["over_floor"]
     assert over["processes"] == 2 and over["rounds"] == 2 * waves.split_bursts(20, 3)
-    assert 0 < over["ci95"][0] <= over["ratio"] <= over["ci95"][1] < 1.0  # the limit beats the floor
+    assert 0 < over["ci95"][0] <= over["ratio"] <= over["ci95"][1] < 1.0  # beats the floor
