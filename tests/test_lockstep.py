@@ -7,6 +7,7 @@ flagged and the floor not) runs in ``tests/test_compare.py`` and
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -344,3 +345,35 @@ def test_a_logged_child_is_pinned_and_its_failure_shows_its_last_lines(tmp_path:
     text = str(child.failure("head round", 4))
     assert text.startswith("head round failed (exit 4)") and "line 29" in text
     assert "line 14" not in text
+
+
+def test_children_start_together_and_are_pinned_once_they_said_hello(tmp_path: Path) -> None:
+    """Start-up (imports, collection) runs on every CPU; the timing runs on the shared one."""
+    cpu = proc.shared_cpu()
+    if cpu is None:
+        pytest.skip("no CPU affinity on this platform")
+    script = (
+        "import os, sys\n"
+        "from jwtbench.envs.lockstep import Baton, ENV_VAR\n"
+        "baton = Baton.from_spec(os.environ[ENV_VAR])\n"
+        "before = sorted(os.sched_getaffinity(0))\n"
+        "baton.hello(['c'])\n"
+        "after = sorted(os.sched_getaffinity(0))\n"
+        "open(sys.argv[1], 'w').write(repr((before, after)))\n"
+        "baton.turn('c', baton.bursts)\n"
+        "baton.done()\n"
+    )
+    out = {side: tmp_path / f"{side}.txt" for side in ("a", "b")}
+    coordinator = Coordinator(
+        {side: [sys.executable, "-c", script, str(path)] for side, path in out.items()},
+        {side: proc.child_environ() for side in out},
+        cwd=tmp_path,
+        pair="p",
+        bursts=1,
+        echo=lambda line: None,
+    )
+    assert coordinator.run() == {"a": 0, "b": 0}
+    for path in out.values():
+        before, after = ast.literal_eval(path.read_text())
+        assert after == [cpu]
+        assert before == sorted(os.sched_getaffinity(0))  # not pinned while starting
