@@ -286,7 +286,7 @@ def test_under_a_coordinator_the_timer_takes_turns_burst_by_burst(
     to_child_r, to_child_w = os.pipe()
     from_child_r, from_child_w = os.pipe()
     monkeypatch.setenv(lockstep.ENV_VAR, f"{to_child_r},{from_child_w},pair1,head")
-    monkeypatch.setattr(timers, "estimate", lambda func, args: 1.0)  # one call per burst
+    monkeypatch.setattr(timers, "estimate", lambda func, args: 1.0)  # the fewest rounds
     timer = timers.from_environ()
     assert isinstance(timer, timers.LockstepTimer)
     assert timer.passes(5) == 1
@@ -303,7 +303,7 @@ def test_under_a_coordinator_the_timer_takes_turns_burst_by_burst(
     assert sent[0] == {"hello": ["c1"]}
     assert [m["burst"] for m in sent[1:-1]] == list(range(BURSTS + 1))
     assert sent[-1] == {"done": True}
-    assert bench.extra_info["lockstep"] == [["pair1", [1] * BURSTS]]
+    assert bench.extra_info["lockstep"] == [["pair1", [timers.MIN_ROUNDS] * BURSTS]]
 
 
 def test_using_puts_the_previous_timer_back() -> None:
@@ -377,3 +377,19 @@ def test_children_start_together_and_are_pinned_once_they_said_hello(tmp_path: P
         before, after = ast.literal_eval(path.read_text())
         assert after == [cpu]
         assert before == sorted(os.sched_getaffinity(0))  # not pinned while starting
+
+
+def test_a_slow_moment_while_estimating_does_not_shape_the_bursts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One preempted batch read 20 ms a call: the fastest batch counts, not the mean."""
+    now = [0.0]
+    calls = [0]
+
+    def op() -> None:
+        calls[0] += 1
+        now[0] += 0.020 if calls[0] == 1 else 0.00005  # the first call is preempted
+
+    monkeypatch.setattr(timers.time, "perf_counter", lambda: now[0])
+    assert timers.estimate(op, ()) == pytest.approx(0.00005)
+    assert timers.burst_shape(0.010) == (1, timers.MIN_ROUNDS)  # a slow op: still 3 rounds
