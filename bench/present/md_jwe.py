@@ -3,7 +3,7 @@
 Plain JWE cells (params with ``enc``) and nested sign-then-encrypt cells (also
 ``sig_alg``) are read through ``jwtbench.analysis.views.JweView``; the "cost of
 encrypting an access token" puts each nested cell next to the JWS cell it adds
-encryption to (``JweCell.base``, ``encryption_cost``).
+encryption to (``JweCell.base``, ``jwtbench.analysis.nested.encryption_cost``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from jwtbench.analysis.nested import (
+    common_combos,
+    encrypt_sizes,
+    encryption_cost,
+    nested_sizes,
+    signed_size,
+)
 from jwtbench.analysis.views import (
     BASE_OPS,
     Combo,
@@ -20,12 +27,7 @@ from jwtbench.analysis.views import (
     JwsView,
     NestedGroup,
     Pair,
-    common_combos,
-    encrypt_sizes,
-    encryption_cost,
     geomean,
-    nested_sizes,
-    signed_size,
 )
 from jwtbench.model.cell import NESTED_OPS, Status
 from jwtbench.present.fmt import MISSING, fmt_ratio, fmt_status, fmt_us, md_escape

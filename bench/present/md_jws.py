@@ -11,7 +11,7 @@ adapter and reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from jwtbench.analysis.decide import BelowFloor
@@ -60,23 +60,6 @@ def _ops_table(view: JwsView, group: Group) -> str:
         fastest = best[0] if best else None
         rows.append([alg] + [ops_text(view, group.cell(a, alg), fastest) for a in view.adapters])
     return f"### {group.title} (ops/s)\n\n" + md_table(_adapter_header(view, view.adapters), rows)
-
-
-def _ratio_table(
-    view: JwsView, group: Group, title: str, ratio: Callable[[JwsCell], float | None]
-) -> str:
-    rows = []
-    for alg in view.algs:
-        cells = [group.cell(a, alg) for a in view.libraries]
-        values = [ratio(c) for c in cells]
-        rows.append(
-            [alg]
-            + [
-                fmt_ratio(v) if v is not None else fmt_status(view.status(c))
-                for c, v in zip(cells, values, strict=True)
-            ]
-        )
-    return f"### {group.title}: {title}\n\n" + md_table(_adapter_header(view, view.libraries), rows)
 
 
 def _over_floor_table(view: JwsView, group: Group) -> str:
@@ -218,6 +201,30 @@ def _over_limit_section(view: JwsView) -> str:
     return section("## x over limit", intro, "", tables)
 
 
+def over_fastest_text(view: JwsView, cell: JwsCell) -> str:
+    """``1.00x`` (the fastest), ``1.42x [1.31, 1.55]`` paired (``≈``: includes 1.0x), or ``1.4x``.
+
+    Unpaired (no aligned bursts): x over floor / the fastest's, or a ratio of medians.
+    """
+    interval = view.over_fastest_interval(cell)
+    if interval is not None:
+        if interval.low == interval.high == 1.0:
+            return fmt_ratio(1.0)
+        text = fmt_paired(*interval[:3])
+        return f"{text} {TIED}" if interval.includes(1.0) else text
+    value = view.over_fastest(cell)
+    return fmt_ratio(value) if value is not None else fmt_status(view.status(cell))
+
+
+def _over_fastest_table(view: JwsView, group: Group) -> str:
+    rows = [
+        [alg] + [over_fastest_text(view, group.cell(a, alg)) for a in view.libraries]
+        for alg in view.algs
+    ]
+    header = _adapter_header(view, view.libraries)
+    return f"### {group.title}: x slower than the fastest library\n\n" + md_table(header, rows)
+
+
 def _over_fastest_section(view: JwsView) -> str:
     intro = (
         "Median time of the library / median time of the fastest library for the same cell "
@@ -225,15 +232,15 @@ def _over_fastest_section(view: JwsView) -> str:
     )
     if view.paired:
         intro = (
-            "The library's paired x over floor / the fastest library's, both from the same "
-            "interleaved rounds (the floor and the limit are no library and are left out): "
-            "1.0x is the fastest; see the intervals under *x over floor* before calling a "
-            "difference."
+            "Library time / the fastest library's time for the same cell, **paired**: the "
+            "group's members were timed interleaved, burst *i* of each in the same lockstep "
+            "round, so the ratio is taken burst by burst and the cell shows the median of "
+            "those per-burst ratios and its 95% interval. The fastest (on paired x over floor; "
+            "the floor and the limit are no library and are left out) reads 1.00x; "
+            f"{TIED}: the interval includes 1.0x, a tie with the fastest. A cell without "
+            "aligned bursts shows its x over floor / the fastest's, without an interval."
         )
-    tables = [
-        _ratio_table(view, g, "x slower than the fastest library", view.over_fastest)
-        for g in view.groups
-    ]
+    tables = [_over_fastest_table(view, g) for g in view.groups]
     return section("## x slower than the fastest library", intro, "", tables)
 
 

@@ -21,6 +21,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from jwtbench.analysis.intervals import ops_interval
+from jwtbench.analysis.nested import encrypt_sizes, nested_sizes, signed_size
 from jwtbench.analysis.views import (
     BASE_OPS,
     PBES2_P2C,
@@ -32,11 +33,8 @@ from jwtbench.analysis.views import (
     JwsView,
     NestedGroup,
     Pair,
-    encrypt_sizes,
     jwe_view,
     jws_view,
-    nested_sizes,
-    signed_size,
 )
 from jwtbench.model.cell import NESTED_OPS
 from jwtbench.model.results import Results
