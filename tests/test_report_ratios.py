@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from matplotlib.container import BarContainer
 
 from jwtbench.analysis.pairing import burst_ratios, paired_between
-from jwtbench.analysis.views import Group, JwsView, jws_view
+from jwtbench.analysis.views import Group, JwsView, jwe_view, jws_view
 from jwtbench.model.results import Results, Row, load_results
+from jwtbench.present.charts.jwe import COST_NOTE, _cost_figure
 from jwtbench.present.md_jws import over_fastest_text
 from jwtbench.present.report import render_markdown
 
@@ -128,3 +130,22 @@ def test_unpaired_files_keep_the_ratio_of_medians(view: JwsView) -> None:
     intro = section(render_markdown(load_results(QUICK)), "## x slower than the fastest library")
     assert "Median time of the library / median time of the fastest" in intro
     assert "**paired**" not in intro
+
+
+# -- the nested cost charts ----------------------------------------------------------
+def test_cost_chart_bars_carry_whiskers_and_say_what_is_not_paired() -> None:
+    results = load_results(DATA / "golden_jwe.json")
+    jws, jwe = jws_view(results), jwe_view(results)
+    [group, *_] = jwe.nested_groups
+    fig = _cost_figure(jws, jwe, group, "sign_encrypt")
+    assert fig is not None
+    bars = [c for ax in fig.axes for c in ax.containers if isinstance(c, BarContainer) and len(c)]
+    assert bars and all(c.errorbar is not None for c in bars)
+    # the whiskers are drawn around each bar's median (a real interval, not zero-width everywhere)
+    segments = [s for c in bars for s in c.errorbar.lines[2][0].get_segments()]
+    assert any(seg[1][1] > seg[0][1] for seg in segments)
+    legend_title = fig.legends[0].get_title().get_text().replace("\n", " ")
+    assert legend_title == COST_NOTE and "not paired" in COST_NOTE
+    markdown = render_markdown(results)
+    text = section(markdown, "## Cost of encrypting an access token")
+    assert "this ratio is **not paired**" in text

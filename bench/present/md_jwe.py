@@ -172,9 +172,11 @@ COST_INTRO = (
     "time for the same signature algorithm, key mode and payload → its nested time, and "
     "*x over signing alone* (or over verifying alone) in brackets: how much encrypting the "
     "token multiplies the cost of issuing (or accepting) it. The nested op does strictly more "
-    "work than the JWS op, so a ratio below 1.0x is measurement noise (the two were timed "
-    "minutes apart; short quick-profile runs are noisy). The last row: the geometric mean "
-    "over the combinations every library ran, comparable across libraries."
+    "work than the JWS op, so a ratio below 1.0x is measurement noise: the two cells are "
+    "different groups, timed at different moments, so this ratio is **not paired** (no "
+    "interval; the machine's drift between them is in it; the charts' whiskers are each "
+    "bar's own interval). The last row: the geometric mean over the combinations every "
+    "library ran, comparable across libraries."
 )
 
 
