@@ -9,6 +9,7 @@ golden_quick.json the unpaired one.
 
 from __future__ import annotations
 
+import json
 import statistics
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,12 @@ from typing import Any
 import pytest
 from matplotlib.container import BarContainer
 
+from jwtbench.analysis.decide import below_floor
 from jwtbench.analysis.pairing import burst_ratios, paired_between
 from jwtbench.analysis.views import Group, JwsView, jwe_view, jws_view
 from jwtbench.model.results import Results, Row, load_results
 from jwtbench.present.charts.jwe import COST_NOTE, _cost_figure
+from jwtbench.present.md_crypto import share_text
 from jwtbench.present.md_jws import over_fastest_text
 from jwtbench.present.report import render_markdown
 
@@ -149,3 +152,50 @@ def test_cost_chart_bars_carry_whiskers_and_say_what_is_not_paired() -> None:
     markdown = render_markdown(results)
     text = section(markdown, "## Cost of encrypting an access token")
     assert "this ratio is **not paired**" in text
+
+
+# -- the share of time in crypto ---------------------------------------------------------
+def test_share_in_crypto_table_with_intervals(markdown: str) -> None:
+    text = section(markdown, "## Share of time in crypto")
+    assert "1 / x over limit" in text and "own Python" in text
+    title = "prepared key, small payload: share in crypto"
+    # floor, pyjwt, jwcrypto, authlib, python-jose; the floor's HS256 sign is 3.34x [3.32, 3.37]
+    hs = table_row(text, title, "HS256 sign")
+    assert hs[0] == "30% [30, 30]"
+    assert hs[2] == "3% [3, 4]"  # jwcrypto 33.7x [26.9, 35.7]: the interval flips with 1/x
+    rs = table_row(text, title, "RS256 sign")
+    assert rs[3] == "⚠ below the limit"  # authlib 0.77x [0.72, 0.91]: no share over 100%
+    assert rs[4] == "≈ 100% [100, 100]"  # python-jose 1.00x [0.95, 1.00]: within the interval
+    assert table_row(text, title, "ES256 verify")[0] == "90% [89, 91]"
+    assert "| EdDSA" not in text  # no limit rows for EdDSA: no row
+
+
+def test_share_of_an_unpaired_file_has_no_interval(view: JwsView) -> None:
+    cell = Group("sign", "prepared", "small").cell("jwcrypto", "HS256")
+    paired = share_text(view, cell)
+    assert paired.startswith("3% [")
+    # the same cell without its stored ratios: a share of medians, no interval
+    doc = json.loads(PAIRED.read_text(encoding="utf-8"))
+    for bench in doc["benchmarks"]:
+        for key in ("over_floor", "over_limit", "lockstep"):
+            bench["extra_info"].pop(key, None)
+    unpaired = jws_view(Results(None, doc))
+    assert not unpaired.paired
+    text = share_text(unpaired, cell)
+    assert "[" not in text and text.endswith("%")
+
+
+def test_compiled_libraries_are_no_pure_python_finding() -> None:
+    doc = json.loads(PAIRED.read_text(encoding="utf-8"))
+    doc["jwtbench"]["adapters"]["authlib"]["backend"] = "rust (authlib._native)"
+    results = Results(None, doc)
+    view = jws_view(results)
+    assert not view.pure_python("authlib") and view.pure_python("pyjwt")
+    before = {b.cell.adapter for b in below_floor(jws_view(load_results(PAIRED)))}
+    after = {b.cell.adapter for b in below_floor(view)}
+    assert "authlib" in before and after == before - {"authlib"}
+    text = section(render_markdown(results), "## x over floor")
+    assert "- authlib RS256 verify" not in text  # a compiled library may beat the floor
+    over_limit = section(render_markdown(results), "## x over limit")
+    row = table_row(over_limit, "sign, prepared key, small payload: x over limit", "RS256")
+    assert row[3] == "0.77x [0.72, 0.91] · below the limit (own crypto)"

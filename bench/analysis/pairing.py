@@ -45,3 +45,10 @@ def paired_between(row: Row, ref: Row) -> Interval | None:
     """``row / ref`` paired burst by burst, with its 95% interval; None without aligned bursts."""
     summary = summarise(burst_ratios(row, ref))
     return paired_ratio({"ratio": summary}, "ratio") if summary is not None else None
+
+
+def share_of(over_limit: Interval) -> Interval:
+    """The share of a cell's time spent in the bare primitive: 1 / x over limit (interval too)."""
+    return Interval(
+        1 / over_limit.value, 1 / over_limit.high, 1 / over_limit.low, over_limit.rounds
+    )

@@ -89,10 +89,21 @@ def identities(results: Results) -> dict[str, Identity]:
             colour=str(entry.get("colour") or ""),
             library=str(entry.get("library") or ""),
             version=str(entry.get("version") or ""),
-            compiled=bool(entry.get("compiled", False)),
+            compiled=_compiled(entry),
         )
         for name, entry in info.items()
     }
+
+
+#: How a compiled adapter's ``backend`` reads (``jwtbench.adapters.compiled.rust_backend``).
+NATIVE_BACKENDS = ("rust (",)
+
+
+def _compiled(entry: Mapping[str, Any]) -> bool:
+    """``compiled`` when the file says so, else a backend proven native at start-up."""
+    if "compiled" in entry:
+        return bool(entry["compiled"])
+    return str(entry.get("backend") or "").startswith(NATIVE_BACKENDS)
 
 
 # -- cells --------------------------------------------------------------------

@@ -21,7 +21,6 @@ from jwtbench.present.fmt import (
     MISSING,
     fmt_paired,
     fmt_ratio,
-    fmt_share,
     fmt_status,
     md_escape,
 )
@@ -35,6 +34,7 @@ from jwtbench.present.md_base import (
     section,
     versioned,
 )
+from jwtbench.present.md_crypto import BELOW_LIMIT, OWN_CRYPTO, crypto_share_section, limit_mark
 from jwtbench.present.names import CHART_OVER_FLOOR, CHART_THROUGHPUT, CHART_TOKEN_SIZE
 
 
@@ -42,8 +42,6 @@ def _adapter_header(view: JwsView, adapters: Sequence[str]) -> list[str]:
     return ["alg"] + [versioned(view, a) for a in adapters]
 
 
-#: Where a share in crypto would read over 100%.
-BELOW_LIMIT = "⚠ below the limit"
 #: Why the ratios of a run without paired fields cannot be trusted as much.
 UNPAIRED_NOTE = (
     "**These ratios are unpaired**: this run stored no paired ratios, so each is a ratio of "
@@ -163,15 +161,14 @@ def below_floor_text(view: JwsView, below: Sequence[BelowFloor]) -> str:
 
 
 def _limit_text(view: JwsView, cell: JwsCell) -> str:
-    """``7.49x [5.28, 8.23] · 13%``: x over limit and the share of the time in crypto."""
+    """``7.49x [5.28, 8.23]``: x over limit (its share in crypto is in ``md_crypto``)."""
     interval = view.over_limit_interval(cell)
     value = interval.value if interval else view.over_limit(cell)
     if value is None:
         return fmt_status(view.status(cell)) if view.row(cell) is None else MISSING
     text = fmt_paired(*interval[:3]) if interval else fmt_ratio(value)
-    if value < 1:  # no code is faster than the bare primitive it calls
-        return f"{text} · {BELOW_LIMIT}"
-    return f"{text} · {fmt_share(1 / value)}"
+    mark = limit_mark(view, cell, interval, value)
+    return f"{text} · {mark}" if mark else text
 
 
 def _over_limit_section(view: JwsView) -> str:
@@ -185,18 +182,17 @@ def _over_limit_section(view: JwsView) -> str:
         "Time / the **limit**'s time: the limit is the bare primitive (HMAC, RSA, ECDSA, "
         "EdDSA sign or verify) on the same signing input, with no JSON, base64 or claims. "
         "It is **not a library anyone would pick**, only the price of the cryptography "
-        f"itself ({paired}). After the ·, the share of the time spent in that crypto "
-        "(1 / x over limit); the rest is the library's own Python. "
-        f"{BELOW_LIMIT}: measured faster than the bare primitive alone, which no code "
-        "calling it can be: a measurement artefact, not a result."
+        f"itself ({paired}); *Share of time in crypto* below turns it into the share of "
+        f"each library's time the crypto takes. {BELOW_LIMIT}: measured faster than the "
+        "bare primitive alone, which no code calling it can be: a measurement artefact, "
+        f"not a result; *{OWN_CRYPTO}*: a compiled library with its own, faster primitive."
     )
     tables = []
     for group in groups:
         algs = [a for a in view.algs if view.row(group.cell(LIMIT, a))]
         rows = [[alg] + [_limit_text(view, group.cell(a, alg)) for a in adapters] for alg in algs]
         tables.append(
-            f"### {group.title}: x over limit · share in crypto\n\n"
-            + md_table(_adapter_header(view, adapters), rows)
+            f"### {group.title}: x over limit\n\n" + md_table(_adapter_header(view, adapters), rows)
         )
     return section("## x over limit", intro, "", tables)
 
@@ -255,6 +251,7 @@ def jws_sections(
         _token_section(view, charts),
         _over_floor_section(view, charts, below),
         _over_limit_section(view),
+        crypto_share_section(view),
         _over_fastest_section(view),
     ]
     return [text for text in sections if text]
