@@ -132,7 +132,7 @@ def test_unpaired_files_keep_the_ratio_of_medians(view: JwsView) -> None:
     assert "[" not in text and text.endswith("x")
     intro = section(render_markdown(load_results(QUICK)), "## x slower than the fastest library")
     assert "Median time of the library / median time of the fastest" in intro
-    assert "**paired**" not in intro
+    assert "**paired**" not in intro and "see the caveat under *x over floor*" in intro
 
 
 # -- the nested cost charts ----------------------------------------------------------

@@ -21,16 +21,19 @@ verify, prepared keys, the small claims, every library installed here:
   ABBA then BAAB, so neither side always runs first; gc is off and the process
   is pinned to one CPU where the OS allows it. A batch is timed in ``PIECES``
   pieces and its time per call is their median (a preemption spoils one piece,
-  not the round). Per round the ratio of the two sides' time per call; the
-  table shows the **median of the per-round
-  ratios** with a distribution-free 95% interval (order statistics of the
-  median, binomial), then the file's paired ``over_floor`` ratio and interval,
-  their difference (file / direct - 1) and whether it is within 10%.
+  not the round). ``--clock cpu`` times this thread's CPU time instead of wall
+  time (the harness's clock): on a loaded machine a long call is preempted more
+  often than a short one, which wall time puts into the ratio. Per round, the
+  ratio of the two sides' time per call; the table shows the **median of the
+  per-round ratios** with a distribution-free 95% interval (order statistics of
+  the median, binomial), then the file's paired ``over_floor`` ratio and
+  interval, their difference (file / direct - 1) and whether it is within 10%.
 
 Usage::
 
     python tools/truth.py RESULTS.json [--libs pyjwt,authlib] [--algs HS256,ES256]
                           [--ops sign,verify] [--rounds 40] [--batch-ms 2] [--cpu N]
+                          [--clock wall|cpu]
 
 Exit 2 with one line on bad input (no such file, not a results file, unknown
 library or alg). It takes about ``rounds x 4 x batch-ms`` per cell (0.4 s at
@@ -376,11 +379,18 @@ def check(sign: Sign, verify: Verify, floor: Floor, alg: str, claims: dict[str, 
 PIECES = 5
 
 
+#: The clock the pieces are timed with (``--clock``): wall time, as the harness times, or
+#: this thread's CPU time, which a preemption does not inflate (on a loaded machine a long
+#: call spans more scheduler slices than a short one, so wall time biases the ratio).
+CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.thread_time}
+_clock = time.perf_counter
+
+
 def _piece(func: Callable[[Any], Any], arg: Any, n: int) -> float:
-    start = time.perf_counter()
+    start = _clock()
     for _ in repeat(None, n):
         func(arg)
-    return time.perf_counter() - start
+    return _clock() - start
 
 
 def _batch(func: Callable[[Any], Any], arg: Any, n: int) -> float:
@@ -506,6 +516,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--batch-ms", type=float, default=2.0)
     parser.add_argument("--cpu", type=int, default=None, help="CPU to pin to (-1: none)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     opts = parser.parse_args(argv)
     for what, known in (("libs", LIBRARIES), ("algs", ALGS), ("ops", OPS)):
         unknown = [v for v in getattr(opts, what).split(",") if v not in known]
@@ -519,14 +530,17 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global _clock
     opts = _parse(argv)
+    _clock = CLOCKS[opts.clock]
     try:
         results = load_results(opts.results)
     except (UserError, OSError, ValueError) as exc:
         print(f"truth: {exc}".splitlines()[0], file=sys.stderr)
         return 2
     print(
-        f"direct x over floor: {opts.rounds} rounds ABBA/BAAB of ~{opts.batch_ms} ms batches, "
+        f"direct x over floor: {opts.rounds} rounds ABBA/BAAB of ~{opts.batch_ms} ms batches "
+        f"({opts.clock} clock), "
         f"{_pin(opts.cpu)}, gc off, prepared keys, {PAYLOAD} claims; file: {opts.results}"
     )
     header = ["library", "alg", "op", "direct [95%]", "file over_floor [95%]", "diff", "within 10%"]

@@ -224,7 +224,8 @@ def _over_fastest_table(view: JwsView, group: Group) -> str:
 def _over_fastest_section(view: JwsView) -> str:
     intro = (
         "Median time of the library / median time of the fastest library for the same cell "
-        "(the floor and the limit are no library and are left out): 1.0x is the fastest."
+        "(the floor and the limit are no library and are left out): 1.0x is the fastest. "
+        "Unpaired, like every ratio of this run: see the caveat under *x over floor*."
     )
     if view.paired:
         intro = (
