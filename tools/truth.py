@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import sys
 import time
@@ -54,8 +55,6 @@ from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 from typing import Any
-
-from scipy.stats import binom
 
 from jwtbench.adapters.floor import FloorAdapter
 from jwtbench.adapters.jose import Expect, b64url, b64url_decode
@@ -410,10 +409,20 @@ def median(values: Sequence[float]) -> float:
     return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
 
 
+def _binomial_quantile(q: float, n: int) -> int:
+    """The smallest k with P(Binomial(n, 1/2) <= k) >= q (scipy's ``binom.ppf``)."""
+    total = 0
+    for k in range(n + 1):
+        total += math.comb(n, k)
+        if total / 2**n >= q:
+            return k
+    return n
+
+
 def median_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
     """Distribution-free interval of the median: order statistics at binomial quantiles."""
     s, n = sorted(values), len(values)
-    lo = max(int(binom.ppf((1 - level) / 2, n, 0.5)) - 1, 0)
+    lo = max(_binomial_quantile((1 - level) / 2, n) - 1, 0)
     return s[lo], s[min(n - lo - 1, n - 1)]
 
 
