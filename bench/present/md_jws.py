@@ -233,7 +233,7 @@ def _over_fastest_section(view: JwsView) -> str:
             "group's members were timed interleaved, burst *i* of each in the same lockstep "
             "round, so the ratio is taken burst by burst and the cell shows the median of "
             "those per-burst ratios and its 95% interval. The fastest (on paired x over floor; "
-            "the floor and the limit are no library and are left out) reads 1.00x; "
+            "the floor and the limit are no library and are left out) reads 1.0x; "
             f"{TIED}: the interval includes 1.0x, a tie with the fastest. A cell without "
             "aligned bursts shows its x over floor / the fastest's, without an interval."
         )
