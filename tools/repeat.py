@@ -24,7 +24,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from jwtbench.analysis.repeatability import AGREE, Repeatability, repeatability, text_histogram
+from jwtbench.analysis.repeatability import (
+    AGREE,
+    BINS,
+    Repeatability,
+    repeatability,
+    text_histogram,
+)
 from jwtbench.model.errors import UserError
 from jwtbench.model.results import load_results
 
@@ -64,14 +70,20 @@ def report(found: Repeatability) -> list[str]:
 def draw(found: Repeatability, path: Path) -> None:
     """The histogram of changes as a PNG."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     bins = found.histogram()
     fig = Figure(figsize=(7.5, 3.8), layout="constrained")
     ax = fig.add_subplot()
-    colours = ["#2ca02c" if i < 4 else "#d62728" for i in range(len(bins))]  # < 5%: agree
+    agree = 100 * (AGREE - 1)  # a bin whose upper edge is at most 5%: agreeing cells
+    colours = [
+        "#2ca02c" if i + 1 < len(BINS) and BINS[i + 1] <= agree else "#d62728"
+        for i in range(len(bins))
+    ]
     ax.bar([label for label, _ in bins], [n for _, n in bins], color=colours)
     ax.set_xlabel("|change of x over floor| between the two runs")
     ax.set_ylabel("library cells")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.tick_params(axis="x", rotation=30)
     ax.set_title(
         f"Repeatability: {found.agreeing} of {len(found.changes)} cells "
