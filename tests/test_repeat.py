@@ -119,3 +119,14 @@ def test_the_tool_prints_the_bar_and_refuses_bad_input(
     assert tool.main([str(PAIRED), str(tmp_path / "missing.json")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("repeat: ") and err.count("\n") == 1
+
+
+def test_disjoint_intervals_are_counted(doc: dict[str, Any]) -> None:
+    base = Results(None, doc)
+    cells = library_cells(doc)
+    lo, hi = cells[0]["extra_info"]["over_floor"]["ci95"]
+    # moved just past its own interval's width: the two intervals no longer overlap
+    factor = hi / lo * 1.01
+    found = repeatability(base, moved(doc, {0: factor}))
+    assert found.disjoint == 1
+    assert repeatability(base, moved(doc, {0: 1.0})).disjoint == 0

@@ -10,10 +10,11 @@ then compare them here::
 For every prepared-key JWS library cell timed (status ``ok``) in both runs,
 the change of its x over floor (the paired ``extra_info.over_floor`` when
 stored, else the unpaired ratio of medians, which the output says): the share
-agreeing within 5% (target 95%), the quantiles of ``|log(r2/r1)|`` (and the
-same as a percentage change), a text histogram of the changes and the worst
-cells. ``--png`` also draws the histogram. The computation is
-``jwtbench.analysis.repeatability``. Bad input: one line, exit 2.
+agreeing within 5% (target 95%), how many cells' two stored 95% intervals do
+not even overlap (the intervals' honesty), the quantiles of ``|log(r2/r1)|``
+(and as a percentage change), a text histogram and the worst cells. ``--png``
+also draws the histogram. The computation is ``jwtbench.analysis.repeatability``.
+Bad input: one line, exit 2.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def report(found: Repeatability) -> list[str]:
     lines.append(
         f"agree within {AGREE - 1:.0%}: {found.agreeing} of {n} = {found.share:.1%} (target 95%)"
     )
+    if found.paired:
+        lines.append(
+            f"cells whose two 95% intervals do not overlap: {found.disjoint} of {n} "
+            "(intervals that held the other run's ratio would make this ~0)"
+        )
     lines.append("")
     lines.append("|log(r2/r1)| quantiles (and as a change):")
     for q, value in found.quantiles():
@@ -61,10 +67,14 @@ def report(found: Repeatability) -> list[str]:
     for change in found.worst():
         adapter, alg, op, payload = change.cell
         lines.append(
-            f"  {adapter} {alg} {op} {payload}: {change.base:.3f} -> {change.head:.3f} "
-            f"({math.exp(change.log_ratio) - 1:+.1%})"
+            f"  {adapter} {alg} {op} {payload}: {_ratio(change.base, change.base_ci)} -> "
+            f"{_ratio(change.head, change.head_ci)} ({math.exp(change.log_ratio) - 1:+.1%})"
         )
     return lines
+
+
+def _ratio(value: float, ci: tuple[float, float] | None) -> str:
+    return f"{value:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
 
 
 def draw(found: Repeatability, path: Path) -> None:

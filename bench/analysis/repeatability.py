@@ -39,6 +39,16 @@ class CellChange:
     cell: CellId
     base: float
     head: float
+    #: The stored 95% intervals (paired runs only): do they hold the other run's ratio?
+    base_ci: tuple[float, float] | None = None
+    head_ci: tuple[float, float] | None = None
+
+    @property
+    def disjoint(self) -> bool:
+        """Both runs' intervals stored and not overlapping: the intervals were too narrow."""
+        if self.base_ci is None or self.head_ci is None:
+            return False
+        return self.base_ci[1] < self.head_ci[0] or self.head_ci[1] < self.base_ci[0]
 
     @property
     def log_ratio(self) -> float:
@@ -81,6 +91,11 @@ class Repeatability:
             out.append((label, sum(low <= p < high for p in percents)))
         return out
 
+    @property
+    def disjoint(self) -> int:
+        """Cells whose two stored intervals do not overlap (the bar's honesty check)."""
+        return sum(c.disjoint for c in self.changes)
+
     def worst(self, count: int = 10) -> list[CellChange]:
         return sorted(self.changes, key=lambda c: -abs(c.log_ratio))[:count]
 
@@ -102,15 +117,17 @@ def _jws_prepared(results: Results) -> dict[CellId, Row]:
     return {cell: row for cell, row in rows.items() if cell in ok}
 
 
-def over_floor(rows: dict[CellId, Row], cell: CellId) -> tuple[float, bool] | None:
-    """The cell's x over floor and whether it is paired (None: no floor or no ratio)."""
+def over_floor(
+    rows: dict[CellId, Row], cell: CellId
+) -> tuple[float, tuple[float, float] | None] | None:
+    """The cell's x over floor and its stored interval (None: unpaired); None: no ratio."""
     found = paired_ratio(rows[cell].extra_info, OVER_FLOOR)
     if found is not None:
-        return found.value, True
+        return found.value, (found.low, found.high)
     floor = rows.get((FLOOR, *cell[1:]))
     if floor is None or floor.median <= 0:
         return None
-    return rows[cell].median / floor.median, False
+    return rows[cell].median / floor.median, None
 
 
 def repeatability(base: Results, head: Results) -> Repeatability:
@@ -124,8 +141,8 @@ def repeatability(base: Results, head: Results) -> Repeatability:
         b, h = over_floor(b_rows, cell), over_floor(h_rows, cell)
         if b is None or h is None:
             continue
-        changes.append(CellChange(cell, b[0], h[0]))
-        paired = paired and b[1] and h[1]
+        changes.append(CellChange(cell, b[0], h[0], b[1], h[1]))
+        paired = paired and b[1] is not None and h[1] is not None
     compared = {c.cell for c in changes}
     only_head = sum(1 for c in h_rows if c[0] not in REFERENCES and c not in compared)
     return Repeatability(
