@@ -73,3 +73,10 @@ def test_bad_input_is_one_line_and_exit_2(
     with pytest.raises(SystemExit) as exc:
         truth.main([str(DATA / "golden_paired.json"), "--libs", "nope"])
     assert exc.value.code == 2
+
+
+def test_another_library_version_in_the_file_is_named(truth: ModuleType) -> None:
+    results = load_results(DATA / "golden_paired.json")
+    results.meta["adapters"]["pyjwt"]["version"] = "0.0.1"
+    assert truth.version_mismatch(results, "pyjwt").startswith("pyjwt: file 0.0.1, here ")
+    assert truth.version_mismatch(results, "nosuch") == ""
