@@ -8,7 +8,8 @@ its usable row (a cell whose recorded status is not ``ok`` never yields a
 number, even when a timed row exists for it: a check that fails *after*
 timing, or a run cut off mid-measurement, leaves one), x over floor, x over
 the fastest library, its failures. The derived metrics (token sizes, the cost
-of encrypting) live here too. Pure computation: no Markdown, no matplotlib.
+of encrypting) live in ``jwtbench.analysis.nested``. Pure computation: no Markdown, no
+matplotlib.
 
 Library identity (display label, chart colour, library, version) comes from
 the results file's ``jwtbench.adapters`` entries (``Adapter.describe()``);
@@ -31,6 +32,7 @@ from jwtbench.adapters.floor import FloorAdapter
 from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.adapters.limit import LimitAdapter
 from jwtbench.analysis.intervals import OVER_FLOOR, OVER_LIMIT, Interval, paired_ratio
+from jwtbench.analysis.pairing import burst_medians, paired_between
 from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS
 from jwtbench.model.cell import JWE_OPS, JWS_OPS, KEY_MODES, NESTED_OPS, Status
 from jwtbench.model.results import Results, Row
@@ -87,10 +89,21 @@ def identities(results: Results) -> dict[str, Identity]:
             colour=str(entry.get("colour") or ""),
             library=str(entry.get("library") or ""),
             version=str(entry.get("version") or ""),
-            compiled=bool(entry.get("compiled", False)),
+            compiled=_compiled(entry),
         )
         for name, entry in info.items()
     }
+
+
+#: How a compiled adapter's ``backend`` reads (``jwtbench.adapters.compiled.rust_backend``).
+NATIVE_BACKENDS = ("rust (",)
+
+
+def _compiled(entry: Mapping[str, Any]) -> bool:
+    """``compiled`` when the file says so, else a backend proven native at start-up."""
+    if "compiled" in entry:
+        return bool(entry["compiled"])
+    return str(entry.get("backend") or "").startswith(NATIVE_BACKENDS)
 
 
 # -- cells --------------------------------------------------------------------
@@ -332,8 +345,26 @@ class CellView(Generic[C]):
         found = self.over_limit_interval(cell)
         return found.value if found else self._unpaired(cell, LIMIT)
 
+    def over_fastest_interval(self, cell: C) -> Interval | None:
+        """x slower than the fastest library, paired burst by burst, with its 95% interval.
+
+        None when the two rows have no aligned bursts (an older, unpaired run:
+        ``jwtbench.analysis.pairing``); the fastest itself is exactly 1.0x.
+        """
+        best, row = self.fastest(cell), self.row(cell)
+        if best is None or row is None or cell.adapter in REFERENCES:
+            return None
+        if cell.adapter == best[0]:
+            bursts = len(burst_medians(row))
+            return Interval(1.0, 1.0, 1.0, bursts) if bursts else None
+        return paired_between(row, best[1])
+
     def over_fastest(self, cell: C) -> float | None:
-        """x over floor of ``cell`` / that of the fastest library (paired or not, as stored)."""
+        """x over floor of ``cell`` / that of the fastest library (paired or not, as stored).
+
+        What the picks score (``jwtbench.analysis.decide``); the report's table of x
+        slower than the fastest reads ``over_fastest_interval`` first.
+        """
         best = self.fastest(cell)
         if best is None or cell.adapter in REFERENCES:
             return None
@@ -537,58 +568,3 @@ def _combos(cells: Iterable[JweCell]) -> tuple[Combo, ...]:
     sig, alg = _rank((*NESTED_SIG_ALGS, *JWS_ALGS)), _rank((*NESTED_JWE_ALGS, *JWE_ALGS))
     combos = {Combo(c.sig_alg, c.alg) for c in cells}
     return tuple(sorted(combos, key=lambda c: (sig(c.sig_alg), alg(c.alg))))
-
-
-# -- derived metrics across the two views --------------------------------------------
-class Cost(NamedTuple):
-    """Median seconds of a JWS op and of the nested op that contains it."""
-
-    base: float
-    nested: float
-
-    @property
-    def ratio(self) -> float:
-        return self.nested / self.base
-
-    @property
-    def added(self) -> float:
-        return self.nested - self.base
-
-
-def encryption_cost(jws: JwsView, jwe: JweView, cell: JweCell) -> Cost | None:
-    """The nested cell's median next to its JWS baseline's (same adapter, key mode, payload)."""
-    base_cell = cell.base
-    nested = jwe.row(cell)
-    base = jws.row(base_cell) if base_cell else None
-    if nested is None or base is None or base.median <= 0:
-        return None
-    return Cost(base.median, nested.median)
-
-
-def common_combos(
-    jws: JwsView, jwe: JweView, group: NestedGroup, op: str, adapters: Sequence[str]
-) -> list[Combo]:
-    """The combinations every adapter in ``adapters`` has a cost for."""
-    return [
-        combo
-        for combo in jwe.combos
-        if all(encryption_cost(jws, jwe, group.cell(a, combo, op)) for a in adapters)
-    ]
-
-
-def signed_size(jws: JwsView, sig_alg: str, payload: str) -> int | None:
-    """The compact JWS size of ``sig_alg`` (the smallest if libraries differ)."""
-    per = jws.token_sizes(payload).get(sig_alg, {})
-    return min(per.values()) if per else None
-
-
-def nested_sizes(jwe: JweView, group: NestedGroup, combo: Combo) -> list[int]:
-    return jwe.sizes(group.cell(FLOOR, combo, "sign_encrypt"))
-
-
-def encrypt_sizes(jwe: JweView, alg: str, enc: str, payload: str) -> list[int]:
-    """Token bytes of the plain JWE of ``payload`` (in any key mode: it does not change them)."""
-    sizes: set[int] = set()
-    for key_mode in jwe.key_modes:
-        sizes.update(jwe.sizes(JweCell(FLOOR, alg, enc, "", "encrypt", key_mode, payload)))
-    return sorted(sizes)

@@ -147,7 +147,8 @@ full-profile run."""
 PAIRED_READING = """This run timed each group (the cells that differ only by adapter)
 interleaved in short bursts, so every ratio is **paired**: each round saw one machine speed, and
 the brackets are 95% intervals. Two libraries whose intervals overlap are a tie, whatever the
-digits say. The **limit** is the bare primitive: the price of the crypto, not a library."""
+digits say. The **limit** is the bare primitive: the price of the crypto, not a library;
+*Share of time in crypto* says how much of each library's time that price is."""
 
 
 def jwe_sections(jws: JwsView, jwe: JweView, charts: Sequence[Path] = ()) -> list[str]:

@@ -3,7 +3,7 @@
 Plain JWE cells (params with ``enc``) and nested sign-then-encrypt cells (also
 ``sig_alg``) are read through ``jwtbench.analysis.views.JweView``; the "cost of
 encrypting an access token" puts each nested cell next to the JWS cell it adds
-encryption to (``JweCell.base``, ``encryption_cost``).
+encryption to (``JweCell.base``, ``jwtbench.analysis.nested.encryption_cost``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from jwtbench.analysis.nested import (
+    common_combos,
+    encrypt_sizes,
+    encryption_cost,
+    nested_sizes,
+    signed_size,
+)
 from jwtbench.analysis.views import (
     BASE_OPS,
     Combo,
@@ -20,12 +27,7 @@ from jwtbench.analysis.views import (
     JwsView,
     NestedGroup,
     Pair,
-    common_combos,
-    encrypt_sizes,
-    encryption_cost,
     geomean,
-    nested_sizes,
-    signed_size,
 )
 from jwtbench.model.cell import NESTED_OPS, Status
 from jwtbench.present.fmt import MISSING, fmt_ratio, fmt_status, fmt_us, md_escape
@@ -170,9 +172,11 @@ COST_INTRO = (
     "time for the same signature algorithm, key mode and payload → its nested time, and "
     "*x over signing alone* (or over verifying alone) in brackets: how much encrypting the "
     "token multiplies the cost of issuing (or accepting) it. The nested op does strictly more "
-    "work than the JWS op, so a ratio below 1.0x is measurement noise (the two were timed "
-    "minutes apart; short quick-profile runs are noisy). The last row: the geometric mean "
-    "over the combinations every library ran, comparable across libraries."
+    "work than the JWS op, so a ratio below 1.0x is measurement noise: the two cells are "
+    "different groups, timed at different moments, so this ratio is **not paired** (no "
+    "interval; the machine's drift between them is in it; the charts' whiskers are each "
+    "bar's own interval). The last row: the geometric mean over the combinations every "
+    "library ran, comparable across libraries."
 )
 
 

@@ -11,7 +11,7 @@ adapter and reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from jwtbench.analysis.decide import BelowFloor
@@ -21,7 +21,6 @@ from jwtbench.present.fmt import (
     MISSING,
     fmt_paired,
     fmt_ratio,
-    fmt_share,
     fmt_status,
     md_escape,
 )
@@ -35,6 +34,7 @@ from jwtbench.present.md_base import (
     section,
     versioned,
 )
+from jwtbench.present.md_crypto import BELOW_LIMIT, OWN_CRYPTO, crypto_share_section, limit_mark
 from jwtbench.present.names import CHART_OVER_FLOOR, CHART_THROUGHPUT, CHART_TOKEN_SIZE
 
 
@@ -42,8 +42,6 @@ def _adapter_header(view: JwsView, adapters: Sequence[str]) -> list[str]:
     return ["alg"] + [versioned(view, a) for a in adapters]
 
 
-#: Where a share in crypto would read over 100%.
-BELOW_LIMIT = "⚠ below the limit"
 #: Why the ratios of a run without paired fields cannot be trusted as much.
 UNPAIRED_NOTE = (
     "**These ratios are unpaired**: this run stored no paired ratios, so each is a ratio of "
@@ -60,23 +58,6 @@ def _ops_table(view: JwsView, group: Group) -> str:
         fastest = best[0] if best else None
         rows.append([alg] + [ops_text(view, group.cell(a, alg), fastest) for a in view.adapters])
     return f"### {group.title} (ops/s)\n\n" + md_table(_adapter_header(view, view.adapters), rows)
-
-
-def _ratio_table(
-    view: JwsView, group: Group, title: str, ratio: Callable[[JwsCell], float | None]
-) -> str:
-    rows = []
-    for alg in view.algs:
-        cells = [group.cell(a, alg) for a in view.libraries]
-        values = [ratio(c) for c in cells]
-        rows.append(
-            [alg]
-            + [
-                fmt_ratio(v) if v is not None else fmt_status(view.status(c))
-                for c, v in zip(cells, values, strict=True)
-            ]
-        )
-    return f"### {group.title}: {title}\n\n" + md_table(_adapter_header(view, view.libraries), rows)
 
 
 def _over_floor_table(view: JwsView, group: Group) -> str:
@@ -180,15 +161,14 @@ def below_floor_text(view: JwsView, below: Sequence[BelowFloor]) -> str:
 
 
 def _limit_text(view: JwsView, cell: JwsCell) -> str:
-    """``7.49x [5.28, 8.23] · 13%``: x over limit and the share of the time in crypto."""
+    """``7.49x [5.28, 8.23]``: x over limit (its share in crypto is in ``md_crypto``)."""
     interval = view.over_limit_interval(cell)
     value = interval.value if interval else view.over_limit(cell)
     if value is None:
         return fmt_status(view.status(cell)) if view.row(cell) is None else MISSING
     text = fmt_paired(*interval[:3]) if interval else fmt_ratio(value)
-    if value < 1:  # no code is faster than the bare primitive it calls
-        return f"{text} · {BELOW_LIMIT}"
-    return f"{text} · {fmt_share(1 / value)}"
+    mark = limit_mark(view, cell, interval, value)
+    return f"{text} · {mark}" if mark else text
 
 
 def _over_limit_section(view: JwsView) -> str:
@@ -202,38 +182,62 @@ def _over_limit_section(view: JwsView) -> str:
         "Time / the **limit**'s time: the limit is the bare primitive (HMAC, RSA, ECDSA, "
         "EdDSA sign or verify) on the same signing input, with no JSON, base64 or claims. "
         "It is **not a library anyone would pick**, only the price of the cryptography "
-        f"itself ({paired}). After the ·, the share of the time spent in that crypto "
-        "(1 / x over limit); the rest is the library's own Python. "
-        f"{BELOW_LIMIT}: measured faster than the bare primitive alone, which no code "
-        "calling it can be: a measurement artefact, not a result."
+        f"itself ({paired}); *Share of time in crypto* below turns it into the share of "
+        f"each library's time the crypto takes. {BELOW_LIMIT}: measured faster than the "
+        "bare primitive alone, which no code calling it can be: a measurement artefact, "
+        f"not a result; *{OWN_CRYPTO}*: a compiled library with its own, faster primitive."
     )
     tables = []
     for group in groups:
         algs = [a for a in view.algs if view.row(group.cell(LIMIT, a))]
         rows = [[alg] + [_limit_text(view, group.cell(a, alg)) for a in adapters] for alg in algs]
         tables.append(
-            f"### {group.title}: x over limit · share in crypto\n\n"
-            + md_table(_adapter_header(view, adapters), rows)
+            f"### {group.title}: x over limit\n\n" + md_table(_adapter_header(view, adapters), rows)
         )
     return section("## x over limit", intro, "", tables)
+
+
+def over_fastest_text(view: JwsView, cell: JwsCell) -> str:
+    """``1.00x`` (the fastest), ``1.42x [1.31, 1.55]`` paired (``≈``: includes 1.0x), or ``1.4x``.
+
+    Unpaired (no aligned bursts): x over floor / the fastest's, or a ratio of medians.
+    """
+    interval = view.over_fastest_interval(cell)
+    if interval is not None:
+        if interval.low == interval.high == 1.0:
+            return fmt_ratio(1.0)
+        text = fmt_paired(*interval[:3])
+        return f"{text} {TIED}" if interval.includes(1.0) else text
+    value = view.over_fastest(cell)
+    return fmt_ratio(value) if value is not None else fmt_status(view.status(cell))
+
+
+def _over_fastest_table(view: JwsView, group: Group) -> str:
+    rows = [
+        [alg] + [over_fastest_text(view, group.cell(a, alg)) for a in view.libraries]
+        for alg in view.algs
+    ]
+    header = _adapter_header(view, view.libraries)
+    return f"### {group.title}: x slower than the fastest library\n\n" + md_table(header, rows)
 
 
 def _over_fastest_section(view: JwsView) -> str:
     intro = (
         "Median time of the library / median time of the fastest library for the same cell "
-        "(the floor and the limit are no library and are left out): 1.0x is the fastest."
+        "(the floor and the limit are no library and are left out): 1.0x is the fastest. "
+        "Unpaired, like every ratio of this run: see the caveat under *x over floor*."
     )
     if view.paired:
         intro = (
-            "The library's paired x over floor / the fastest library's, both from the same "
-            "interleaved rounds (the floor and the limit are no library and are left out): "
-            "1.0x is the fastest; see the intervals under *x over floor* before calling a "
-            "difference."
+            "Library time / the fastest library's time for the same cell, **paired**: the "
+            "group's members were timed interleaved, burst *i* of each in the same lockstep "
+            "round, so the ratio is taken burst by burst and the cell shows the median of "
+            "those per-burst ratios and its 95% interval. The fastest (on paired x over floor; "
+            "the floor and the limit are no library and are left out) reads 1.0x; "
+            f"{TIED}: the interval includes 1.0x, a tie with the fastest. A cell without "
+            "aligned bursts shows its x over floor / the fastest's, without an interval."
         )
-    tables = [
-        _ratio_table(view, g, "x slower than the fastest library", view.over_fastest)
-        for g in view.groups
-    ]
+    tables = [_over_fastest_table(view, g) for g in view.groups]
     return section("## x slower than the fastest library", intro, "", tables)
 
 
@@ -248,6 +252,7 @@ def jws_sections(
         _token_section(view, charts),
         _over_floor_section(view, charts, below),
         _over_limit_section(view),
+        crypto_share_section(view),
         _over_fastest_section(view),
     ]
     return [text for text in sections if text]

@@ -10,6 +10,7 @@ encrypted vs both).
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from jwtbench.analysis.intervals import ops_interval
+from jwtbench.analysis.intervals import ops_interval, time_interval
+from jwtbench.analysis.nested import encrypt_sizes, nested_sizes, signed_size
 from jwtbench.analysis.views import (
     BASE_OPS,
     PBES2_P2C,
@@ -32,14 +34,11 @@ from jwtbench.analysis.views import (
     JwsView,
     NestedGroup,
     Pair,
-    encrypt_sizes,
     jwe_view,
     jws_view,
-    nested_sizes,
-    signed_size,
 )
 from jwtbench.model.cell import NESTED_OPS
-from jwtbench.model.results import Results
+from jwtbench.model.results import Results, Row
 from jwtbench.present.charts.common import (
     EMPTY_NOTE,
     adapter_colour,
@@ -186,32 +185,55 @@ def _nested_parts(view: JweView) -> tuple[list[str], list[str]]:
     return sig_algs, algs
 
 
+def _cost_row(
+    jws: JwsView, jwe: JweView, group: NestedGroup, cell: tuple[str, str, str], op: str
+) -> Row | None:
+    """The row of one bar: ``cell`` = (adapter, signature alg, JWE alg; "" = the JWS op alone)."""
+    adapter, sig_alg, alg = cell
+    if alg:
+        return jwe.row(group.cell(adapter, Combo(sig_alg, alg), op))
+    return jws.row(JwsCell(adapter, sig_alg, BASE_OPS[op], group.key_mode, group.payload))
+
+
 def _cost_bars(
     ax: Axes, jws: JwsView, jwe: JweView, group: NestedGroup, adapter: str, op: str
 ) -> list[float]:
-    """One panel: per signature algorithm, the JWS op alone and the nested op per JWE alg."""
+    """One panel: per signature algorithm, the JWS op alone and the nested op per JWE alg.
+
+    Whiskers: the 95% interval of each bar's median time, from its own bursts
+    (``intervals.time_interval``); the returned values include their ends.
+    """
     sig_algs, algs = _nested_parts(jwe)
     colours = jwe_alg_colours(algs)
     series = ["", *algs]  # "": the JWS op alone
     width = 0.8 / len(series)
     values: list[float] = []
     for s, alg in enumerate(series):
-        xs, heights = [], []
+        xs, heights, below, above = [], [], [], []
         for j, sig_alg in enumerate(sig_algs):
-            if alg:
-                row = jwe.row(group.cell(adapter, Combo(sig_alg, alg), op))
-            else:
-                base = JwsCell(adapter, sig_alg, BASE_OPS[op], group.key_mode, group.payload)
-                row = jws.row(base)
-            if row is not None:
-                xs.append(j + (s - (len(series) - 1) / 2) * width)
-                heights.append(row.median * 1e6)
+            row = _cost_row(jws, jwe, group, (adapter, sig_alg, alg), op)
+            if row is None:
+                continue
+            xs.append(j + (s - (len(series) - 1) / 2) * width)
+            heights.append(row.median * 1e6)
+            found = time_interval(row)
+            below.append((row.median - found[0].low) * 1e6 if found else 0.0)
+            above.append((found[0].high - row.median) * 1e6 if found else 0.0)
+            values += [heights[-1] - below[-1], heights[-1] + above[-1]]
         colour = colours[alg] if alg else BASELINE_COLOUR
-        ax.bar(xs, heights, width, color=colour, edgecolor="white", linewidth=0.4)
-        values += heights
+        ax.bar(
+            xs,
+            heights,
+            width,
+            color=colour,
+            edgecolor="white",
+            linewidth=0.4,
+            yerr=[below, above] if xs else None,
+            error_kw={"ecolor": "#222222", "elinewidth": 0.8, "capsize": 1.5},
+        )
     ax.set_xticks(range(len(sig_algs)), sig_algs)
     ax.set_xlim(-0.6, len(sig_algs) - 0.4)
-    return values
+    return [v for v in values if v > 0]
 
 
 def _cost_legend(fig: Figure, jwe: JweView, op: str) -> None:
@@ -219,7 +241,14 @@ def _cost_legend(fig: Figure, jwe: JweView, op: str) -> None:
     colours = jwe_alg_colours(algs)
     handles = [Patch(color=BASELINE_COLOUR, label=f"{BASE_OPS[op]} alone (plain JWS)")]
     handles += [Patch(color=colours[a], label=f"{op}, {chart_alg(a)}") for a in algs]
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=len(handles),
+        frameon=False,
+        title=textwrap.fill(COST_NOTE, width=150),
+        title_fontsize="small",
+    )
 
 
 def _cost_figure(jws: JwsView, jwe: JweView, group: NestedGroup, op: str) -> Figure | None:
@@ -266,6 +295,14 @@ def jwe_cost_charts(results: Results, out_dir: Path) -> list[Path]:
                 name = f"{CHART_JWE_COST}_{op}_{group.enc}_{group.key_mode}_{group.payload}.png"
                 written.append(save(fig, out_dir / name))
     return written
+
+
+#: Why the cost chart's whiskers are per bar and its ratios are not paired.
+COST_NOTE = (
+    "whiskers: 95% interval of each bar's median time, from its own bursts. "
+    "The nested op and the JWS op alone are different groups, timed at different moments: "
+    "their ratio is not paired, so the machine's drift between them is in it."
+)
 
 
 # -- JWE token size -----------------------------------------------------------------

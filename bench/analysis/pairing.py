@@ -1,0 +1,54 @@
+"""A paired ratio between any two rows of one group, burst by burst, from their raw rounds.
+
+In a grouped run burst *i* of round *p* of every member of a group was timed
+in the same lockstep round, a few ms from the others' (``extra_info.lockstep``:
+``[[pair id, [burst sizes]], ...]``, the same pair ids across the group). The
+ratio of two members' burst medians, burst by burst, cancels the machine's
+speed of that moment; the paired ratio is the median of those per-burst
+ratios with its 95% interval. It is made exactly as the run makes the stored
+``over_floor`` (``jwtbench.measure.paired.summarise``: the same seeded
+bootstrap), so a ratio between two libraries reads like their ratios to the
+floor. Pure computation.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from jwtbench.analysis.intervals import Interval, paired_ratio
+from jwtbench.analysis.runs import split_bursts
+from jwtbench.measure.paired import summarise
+from jwtbench.model.results import Row
+
+
+def burst_medians(row: Row) -> dict[tuple[str, int], float]:
+    """``{(pair id, burst index): median seconds}`` of a lockstep row (empty: not lockstep)."""
+    return {
+        (pair, index): statistics.median(burst)
+        for pair, bursts in split_bursts(row)
+        for index, burst in enumerate(bursts)
+        if burst
+    }
+
+
+def burst_ratios(row: Row, ref: Row) -> list[float]:
+    """Per burst both rows timed in the same round: the row's median / the reference's."""
+    theirs = burst_medians(ref)
+    return [
+        value / theirs[key]
+        for key, value in burst_medians(row).items()
+        if key in theirs and theirs[key] > 0
+    ]
+
+
+def paired_between(row: Row, ref: Row) -> Interval | None:
+    """``row / ref`` paired burst by burst, with its 95% interval; None without aligned bursts."""
+    summary = summarise(burst_ratios(row, ref))
+    return paired_ratio({"ratio": summary}, "ratio") if summary is not None else None
+
+
+def share_of(over_limit: Interval) -> Interval:
+    """The share of a cell's time spent in the bare primitive: 1 / x over limit (interval too)."""
+    return Interval(
+        1 / over_limit.value, 1 / over_limit.high, 1 / over_limit.low, over_limit.rounds
+    )

@@ -1,0 +1,598 @@
+"""Truth: a results file's x over floor against a direct, interleaved timing outside the harness.
+
+Issue 9's "Truth" bar. For HS256, RS256, PS256, ES256 and EdDSA, sign and
+verify, prepared keys, the small claims, every library installed here:
+
+* **The calls** are written here, not taken from the harness's adapters: each
+  library is imported directly and called the way its documentation (and
+  jwtbench's adapter for it) calls it, with keys built once from
+  ``adapters/data/keys/*`` (PEM files, the HMAC secret) and the claims of
+  ``adapters/data/claims/small.json``; ``verify`` checks the signature, the
+  header alg (only the requested one is allowed) and exp/aud/iss as the adapters
+  do. The floor's calls are the floor's own work (``jwtbench.adapters.floor``),
+  the reference the results file's ``over_floor`` divides by.
+* **Before timing**, once per (library, alg): the library's token must name the
+  alg and verify with the floor to the same claims; the library must verify the
+  floor's token (the token a harness verify cell times) to the same claims and
+  refuse it with one signature bit flipped. A library failing that is reported
+  with the reason and not timed. After timing, the last results are checked again.
+* **Timing**: the library's call (A) and the floor's (B) are interleaved in
+  short batches (``--batch-ms``, each side's calls calibrated to it), in rounds
+  ABBA then BAAB, so neither side always runs first; gc is off and the process
+  is pinned to one CPU where the OS allows it. A batch is timed in ``PIECES``
+  pieces and its time per call is their median (a preemption spoils one piece,
+  not the round). ``--clock cpu`` times this thread's CPU time instead of wall
+  time (the harness's clock): on a loaded machine a long call is preempted more
+  often than a short one, which wall time puts into the ratio. Per round, the
+  ratio of the two sides' time per call; the table shows the **median of the
+  per-round ratios** with a distribution-free 95% interval (order statistics of
+  the median, binomial), then the file's paired ``over_floor`` ratio and
+  interval, their difference (file / direct - 1) and whether it is within 10%.
+  A library (or ``cryptography``, the floor's) installed here in another version
+  than the file timed is named in the row and left out of the count.
+
+Usage::
+
+    python tools/truth.py RESULTS.json [--libs pyjwt,authlib] [--algs HS256,ES256]
+                          [--ops sign,verify] [--rounds 40] [--batch-ms 2] [--cpu N]
+                          [--clock wall|cpu]
+
+Exit 2 with one line on bad input (no such file, not a results file, unknown
+library or alg). It takes about ``rounds x 4 x batch-ms`` per cell (0.4 s at
+the defaults): ~30 s for the ten libraries of a full install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.metadata
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+from jwtbench.adapters.floor import FloorAdapter
+from jwtbench.adapters.jose import Expect, b64url, b64url_decode
+from jwtbench.adapters.keys import KeyMaterial, jws_key, load_claims
+from jwtbench.analysis.intervals import OVER_FLOOR, paired_ratio
+from jwtbench.model.errors import UserError
+from jwtbench.model.results import Results, Row, load_results
+
+ALGS = ("HS256", "RS256", "PS256", "ES256", "EdDSA")
+OPS = ("sign", "verify")
+PAYLOAD = "small"
+EXPECT = Expect()
+#: Agreement the issue asks of the run's x over floor and the direct timing.
+WITHIN = 0.10
+
+Sign = Callable[[dict[str, Any]], str]
+Verify = Callable[[str], dict[str, Any]]
+Builder = Callable[[str, KeyMaterial], tuple[Sign, Verify]]
+
+
+class Refused(Exception):
+    """A library's calls failed the check before timing (reason in the message)."""
+
+
+# -- the libraries' calls, written directly ---------------------------------------
+def _kty(alg: str) -> str:
+    if alg.startswith("HS"):
+        return "oct"
+    if alg.startswith(("RS", "PS")):
+        return "RSA"
+    return "EC" if alg.startswith("ES") else "OKP"
+
+
+def _pyjwt(alg: str, material: KeyMaterial) -> tuple[Sign, Verify]:
+    import jwt
+
+    algorithm = jwt.get_algorithm_by_name(alg)
+    sk, vk = (
+        algorithm.prepare_key(material.raw("sign")),
+        algorithm.prepare_key(material.raw("verify")),
+    )
+    options: Any = {"require": ["exp", "aud", "iss"]}
+    aud, iss = EXPECT.audience, EXPECT.issuer
+    return (
+        lambda claims: jwt.encode(claims, sk, algorithm=alg),
+        lambda token: jwt.decode(
+            token, vk, algorithms=[alg], audience=aud, issuer=iss, options=options
+        ),
+    )
+
+
+def _jwcrypto(alg: str, material: KeyMaterial) -> tuple[Sign, Verify]:
+    from jwcrypto import jwk, jwt
+
+    def key(use: str) -> Any:
+        if material.kty == "oct":
+            return jwk.JWK(kty="oct", k=b64url(material.secret))
+        return jwk.JWK.from_pem(material.raw(use))
+
+    sk, vk = key("sign"), key("verify")
+    checks = {"exp": None, "aud": EXPECT.audience, "iss": EXPECT.issuer}
+
+    def sign(claims: dict[str, Any]) -> str:
+        token = jwt.JWT(header={"alg": alg, "typ": "JWT"}, claims=claims)
+        token.make_signed_token(sk)
+        return str(token.serialize())
+
+    def verify(token: str) -> dict[str, Any]:
+        checked = jwt.JWT(jwt=token, key=vk, algs=[alg], check_claims=checks)
+        return dict(json.loads(checked.claims))
+
+    return sign, verify
+
+
+def _authlib(alg: str, material: KeyMaterial) -> tuple[Sign, Verify]:
+    import authlib.deprecate  # noqa: F401  (installs its filter first; ours then wins)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from authlib import jose
+    classes = {"oct": jose.OctKey, "RSA": jose.RSAKey, "EC": jose.ECKey, "OKP": jose.OKPKey}
+    cls = classes[material.kty]
+    sk, vk = cls.import_key(material.raw("sign")), cls.import_key(material.raw("verify"))
+    token_api = jose.JsonWebToken([alg])
+    options = {
+        "exp": {"essential": True},
+        "aud": {"essential": True, "value": EXPECT.audience},
+        "iss": {"essential": True, "value": EXPECT.issuer},
+    }
+
+    def verify(token: str) -> dict[str, Any]:
+        claims = token_api.decode(token, vk, claims_options=options)
+        claims.validate()
+        return dict(claims)
+
+    return lambda claims: token_api.encode({"alg": alg, "typ": "JWT"}, claims, sk).decode(), verify
+
+
+def _python_jose(alg: str, material: KeyMaterial) -> tuple[Sign, Verify]:
+    from jose import jwk, jwt
+
+    if alg.startswith("PS") or alg == "EdDSA":
+        raise Refused("python-jose has no PS* or EdDSA")
+    sk, vk = jwk.construct(material.raw("sign"), alg), jwk.construct(material.raw("verify"), alg)
+    options = {"require_exp": True, "require_aud": True, "require_iss": True}
+    aud, iss = EXPECT.audience, EXPECT.issuer
+    return (
+        lambda claims: jwt.encode(claims, sk, algorithm=alg),
+        lambda token: jwt.decode(
+            token, vk, algorithms=[alg], audience=aud, issuer=iss, options=options
+        ),
+    )
+
+
+def _joserfc(alg: str, material: KeyMaterial) -> tuple[Sign, Verify]:
+    from joserfc import jwk, jwt
+
+    kty = _kty(alg)
+    sk, vk = jwk.import_key(material.raw("sign"), kty), jwk.import_key(material.raw("verify"), kty)  # type: ignore[call-overload]
+    registry = jwt.JWTClaimsRegistry(
+        exp={"essential": True},
+        aud={"essential": True, "value": EXPECT.audience},
+        iss={"essential": True, "value": EXPECT.issuer},
+    )
+
+    def verify(token: str) -> dict[str, Any]:
+        decoded = jwt.decode(token, vk, algorithms=[alg])
+        registry.validate(decoded.claims)
+        return dict(decoded.claims)
+
+    return lambda claims: jwt.encode({"alg": alg}, claims, sk, algorithms=[alg]), verify
+
+
+def _jwskate(alg: str, material: KeyMaterial) -> tuple[Sign, Verify]:
+    from jwskate import Jwk, Jwt, SignedJwt, SymmetricJwk
+
+    sk: Any
+    vk: Any
+    if material.kty == "oct":
+        sk = vk = SymmetricJwk.from_bytes(material.secret)
+    else:
+        sk, vk = Jwk.from_pem(material.raw("sign")), Jwk.from_pem(material.raw("verify"))
+
+    def verify(token: str) -> dict[str, Any]:
+        parsed = SignedJwt(token, max_size=64 * 1024)
+        parsed.validate(vk, alg=alg, issuer=EXPECT.issuer, audience=EXPECT.audience)
+        return dict(parsed.claims)
+
+    return lambda claims: str(Jwt.sign(claims, sk, alg=alg)), verify
+
+
+def _josepy(alg: str, material: KeyMaterial) -> tuple[Sign, Verify]:
+    from josepy.jwa import JWASignature
+    from josepy.jwk import JWK, JWKOct
+    from josepy.jws import JWS
+
+    from jwtbench.adapters.jose import check_claims  # the claim checks josepy lacks
+
+    if alg.startswith("PS") or alg == "EdDSA":
+        raise Refused("josepy: no EdDSA, and PS* with a non-RFC salt (not declared)")
+    sk: Any
+    vk: Any
+    if material.kty == "oct":
+        sk = vk = JWKOct(key=material.secret)
+    else:
+        sk, vk = JWK.load(material.raw("sign")), JWK.load(material.raw("verify"))
+    algorithm, protect = JWASignature.from_json(alg), frozenset(("alg", "typ"))
+
+    def sign(claims: dict[str, Any]) -> str:
+        payload = json.dumps(claims, separators=(",", ":")).encode()
+        signed = JWS.sign(
+            payload,
+            key=sk,
+            alg=algorithm,
+            include_jwk=False,
+            protect=protect,
+            typ="application/JWT",
+        )
+        return str(signed.to_compact().decode("ascii"))
+
+    def verify(token: str) -> dict[str, Any]:
+        parsed = JWS.from_compact(token.encode("ascii"))
+        header_alg = parsed.signature.combined.alg
+        if header_alg is None or header_alg.name != alg or not parsed.verify(vk):
+            raise ValueError("refused")
+        return dict(check_claims(json.loads(parsed.payload), EXPECT))
+
+    return sign, verify
+
+
+def _oxyjwt(alg: str, material: KeyMaterial) -> tuple[Sign, Verify]:
+    import oxyjwt
+
+    if material.kty == "oct":
+        sk = vk = material.secret
+    else:
+        make = {"RSA": "from_rsa_pem", "EC": "from_ec_pem", "OKP": "from_ed_pem"}[material.kty]
+        sk = getattr(oxyjwt.EncodingKey, make)(material.raw("sign"))
+        vk = getattr(oxyjwt.DecodingKey, make)(material.raw("verify"))
+    options = {"require": ["exp", "aud", "iss"]}
+    aud, iss = EXPECT.audience, EXPECT.issuer
+    return (
+        lambda claims: oxyjwt.encode(claims, sk, algorithm=alg),
+        lambda token: oxyjwt.decode(
+            token, vk, algorithms=[alg], audience=aud, issuer=iss, options=options
+        ),
+    )
+
+
+def _webtoken(alg: str, material: KeyMaterial) -> tuple[Sign, Verify]:
+    import webtoken
+    from webtoken import webtoken as wrapper
+
+    native = wrapper.rust_lib  # encode() prints to stdout; the adapter calls this too
+    if material.kty == "oct":
+        sk = vk = material.secret
+    else:
+        sk, vk = (
+            native.load_key_from_pem(material.raw("sign")),
+            native.load_key_from_pem(material.raw("verify")),
+        )
+    options = {"require": ["exp", "aud", "iss"]}
+    aud, iss = EXPECT.audience, EXPECT.issuer
+    return (
+        lambda claims: native.encode(claims, sk, alg, None, True, False),
+        lambda token: webtoken.decode(
+            token, vk, algorithms=[alg], audience=aud, issuer=iss, options=options
+        ),
+    )
+
+
+def _pyjosers(alg: str, material: KeyMaterial) -> tuple[Sign, Verify]:
+    from pyjosers import jwk, jwt
+
+    def key(use: str) -> Any:
+        if material.kty == "oct":
+            return jwk.JWK(kty="oct", k=b64url(material.secret))
+        return jwk.JWK.from_pem(material.raw(use))
+
+    sk, vk = key("sign"), key("verify")
+    policy = jwt.Validation(
+        issuer=EXPECT.issuer, audience=EXPECT.audience, allowed_algorithms=[alg], require_exp=True
+    )
+    return (
+        lambda claims: jwt.encode(sk, claims, algorithm=alg),
+        lambda token: jwt.decode(token, vk, validation=policy),
+    )
+
+
+#: Results-file adapter name -> how this script calls that library.
+LIBRARIES: dict[str, Builder] = {
+    "pyjwt": _pyjwt,
+    "jwcrypto": _jwcrypto,
+    "authlib": _authlib,
+    "python-jose": _python_jose,
+    "joserfc": _joserfc,
+    "jwskate": _jwskate,
+    "josepy": _josepy,
+    "oxyjwt": _oxyjwt,
+    "webtoken": _webtoken,
+    "pyjosers": _pyjosers,
+}
+
+
+# -- the check before timing -------------------------------------------------------
+def _flip(token: str) -> str:
+    head, payload, signature = token.split(".")
+    raw = bytearray(b64url_decode(signature))
+    raw[0] ^= 0x01
+    return f"{head}.{payload}.{b64url(bytes(raw))}"
+
+
+@dataclass(frozen=True)
+class Floor:
+    """The floor's prepared keys and calls for one alg, and its token."""
+
+    sign: Sign
+    verify: Verify
+    token: str
+
+
+def floor_for(alg: str, material: KeyMaterial, claims: dict[str, Any]) -> Floor:
+    floor = FloorAdapter()
+    sk, vk = floor.prepare_key(alg, material, "sign"), floor.prepare_key(alg, material, "verify")
+
+    def sign(c: dict[str, Any]) -> str:
+        return str(floor.sign(c, sk, alg))
+
+    def verify(token: str) -> dict[str, Any]:
+        return dict(floor.verify(token, vk, alg, EXPECT))
+
+    token = sign(claims)
+    if verify(token) != claims:
+        raise Refused("the floor does not verify its own token")
+    return Floor(sign, verify, token)
+
+
+def check(sign: Sign, verify: Verify, floor: Floor, alg: str, claims: dict[str, Any]) -> str:
+    """The library's token verified by the floor; the floor's by the library; a flip refused."""
+    token = sign(claims)
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise Refused(f"not a compact JWS: {token!r:.60}")
+    header = json.loads(b64url_decode(token.split(".", 1)[0]))
+    if header.get("alg") != alg:
+        raise Refused(f"its token's header alg is {header.get('alg')!r}")
+    if floor.verify(token) != claims:
+        raise Refused("the floor decodes other claims from its token")
+    if verify(floor.token) != claims:
+        raise Refused("it decodes other claims from the floor's token")
+    try:
+        verify(_flip(floor.token))
+    except Exception:
+        return token
+    raise Refused("it accepted a token with a flipped signature bit")
+
+
+# -- interleaved timing ---------------------------------------------------------------
+#: Timed pieces per batch: a batch's time per call is the median of its pieces', so a
+#: preemption (a shared 2-core VM hands the CPU away for milliseconds) hits one piece,
+#: not the round's ratio.
+PIECES = 5
+
+
+#: The clock the pieces are timed with (``--clock``): wall time, as the harness times, or
+#: this thread's CPU time, which a preemption does not inflate (on a loaded machine a long
+#: call spans more scheduler slices than a short one, so wall time biases the ratio).
+CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.thread_time}
+_clock = time.perf_counter
+
+
+def _piece(func: Callable[[Any], Any], arg: Any, n: int) -> float:
+    start = _clock()
+    for _ in repeat(None, n):
+        func(arg)
+    return _clock() - start
+
+
+def _batch(func: Callable[[Any], Any], arg: Any, n: int) -> float:
+    """Seconds per call over one batch: the median of its ``PIECES`` pieces of ``n`` calls."""
+    return median([_piece(func, arg, n) for _ in range(PIECES)]) / n
+
+
+def _calls_per_piece(func: Callable[[Any], Any], arg: Any, batch_s: float) -> int:
+    n = 1
+    while _piece(func, arg, n) < batch_s / PIECES and n < 1 << 20:
+        n *= 2
+    return n
+
+
+def median(values: Sequence[float]) -> float:
+    s, m = sorted(values), len(values) // 2
+    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
+
+
+def _binomial_quantile(q: float, n: int) -> int:
+    """The smallest k with P(Binomial(n, 1/2) <= k) >= q (scipy's ``binom.ppf``)."""
+    total = 0
+    for k in range(n + 1):
+        total += math.comb(n, k)
+        if total / 2**n >= q:
+            return k
+    return n
+
+
+def median_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
+    """Distribution-free interval of the median: order statistics at binomial quantiles."""
+    s, n = sorted(values), len(values)
+    lo = max(_binomial_quantile((1 - level) / 2, n) - 1, 0)
+    return s[lo], s[min(n - lo - 1, n - 1)]
+
+
+def interleaved(
+    a: tuple[Callable[[Any], Any], Any],
+    b: tuple[Callable[[Any], Any], Any],
+    rounds: int,
+    batch_ms: float,
+) -> tuple[float, float, float]:
+    """Median per-round ratio (a's time per call / b's), ABBA then BAAB, and its 95% interval."""
+    na, nb = (_calls_per_piece(*side, batch_ms / 1000) for side in (a, b))
+    ratios = []
+    for i in range(rounds):
+        if i % 2:
+            x1, y1, y2, x2 = _batch(*a, na), _batch(*b, nb), _batch(*b, nb), _batch(*a, na)
+        else:
+            y1, x1, x2, y2 = _batch(*b, nb), _batch(*a, na), _batch(*a, na), _batch(*b, nb)
+        ratios.append((x1 + x2) / (y1 + y2))
+    low, high = median_ci(ratios)
+    return median(ratios), low, high
+
+
+# -- the table -------------------------------------------------------------------------
+def file_ratio(results: Results, adapter: str, alg: str, op: str) -> tuple[str, float | None]:
+    """The results file's x over floor of the cell: ``"2.75 [2.70, 2.84]"`` and its value."""
+    rows: dict[str, Row] = {}
+    for row in results.rows():
+        p = row.params
+        if (p.get("alg"), p.get("op"), p.get("key_mode"), p.get("payload")) == (
+            alg, op, "prepared", PAYLOAD,
+        ) and "enc" not in p:  # fmt: skip
+            rows[p.get("adapter", "")] = row
+    row, floor = rows.get(adapter), rows.get("floor")
+    if row is None:
+        return "not in file", None
+    found = paired_ratio(row.extra_info, OVER_FLOOR)
+    if found is not None:
+        return f"{found.value:.2f} [{found.low:.2f}, {found.high:.2f}]", found.value
+    if floor is None or floor.median <= 0:
+        return "no floor", None
+    value = row.median / floor.median
+    return f"{value:.2f} (unpaired)", value
+
+
+def version_mismatch(results: Results, adapter: str) -> str:
+    """``"file 1.5.8, here 1.6.1"`` when the file timed another version of the library."""
+    entry = results.meta.get("adapters", {}).get(adapter, {})
+    dist, recorded = entry.get("library"), entry.get("version")
+    if not dist or not recorded:
+        return ""
+    try:
+        here = importlib.metadata.version(str(dist))
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+    return "" if here == recorded else f"{dist}: file {recorded}, here {here}"
+
+
+def _pin(cpu: int | None) -> str:
+    """Pin to ``cpu`` (default: the last one allowed) where the OS allows it."""
+    if cpu == -1 or not hasattr(os, "sched_setaffinity"):
+        return "not pinned"
+    chosen = cpu if cpu is not None else sorted(os.sched_getaffinity(0))[-1]
+    os.sched_setaffinity(0, {chosen})
+    return f"pinned to CPU {chosen}"
+
+
+def md_row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _cell(
+    results: Results, name: str, alg: str, op: str, opts: argparse.Namespace
+) -> tuple[list[str], bool | None]:
+    """One table row for (library, alg, op) and whether it is within 10% (None: not compared)."""
+    claims = load_claims(PAYLOAD)
+    material = jws_key(alg)
+    try:
+        floor = floor_for(alg, material, claims)
+        sign, verify = LIBRARIES[name](alg, material)
+        check(sign, verify, floor, alg, claims)
+    except ImportError as exc:
+        return [name, alg, op, f"not installed ({exc.name})"], None
+    except Exception as exc:  # the library's own failure: reported, never timed
+        return [name, alg, op, f"not timed: {exc!s:.70}"], None
+    mine, theirs = (
+        ((sign, claims), (floor.sign, claims))
+        if op == "sign"
+        else ((verify, floor.token), (floor.verify, floor.token))
+    )
+    gc.collect()
+    gc.disable()
+    try:
+        ratio, low, high = interleaved(mine, theirs, opts.rounds, opts.batch_ms)
+    finally:
+        gc.enable()
+    if floor.verify(sign(claims)) != claims or verify(floor.token) != claims:  # after timing
+        return [name, alg, op, "not timed: results changed while timed"], None
+    text, value = file_ratio(results, name, alg, op)
+    direct = f"{ratio:.2f} [{low:.2f}, {high:.2f}]"
+    if value is None:
+        return [name, alg, op, direct, text, "", ""], None
+    diff = value / ratio - 1
+    within = abs(diff) <= WITHIN
+    verdict = "yes" if within else "NO"
+    other = version_mismatch(results, name)
+    if other:  # a different version was timed: the comparison is not like for like
+        return [name, alg, op, direct, text, f"{diff:+.1%}", f"{verdict} ({other})"], None
+    return [name, alg, op, direct, text, f"{diff:+.1%}", verdict], within
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", type=Path, help="a jwtbench results file (jwtbench run)")
+    parser.add_argument("--libs", default=",".join(LIBRARIES))
+    parser.add_argument("--algs", default=",".join(ALGS))
+    parser.add_argument("--ops", default=",".join(OPS))
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--batch-ms", type=float, default=2.0)
+    parser.add_argument("--cpu", type=int, default=None, help="CPU to pin to (-1: none)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
+    opts = parser.parse_args(argv)
+    for what, known in (("libs", LIBRARIES), ("algs", ALGS), ("ops", OPS)):
+        unknown = [v for v in getattr(opts, what).split(",") if v not in known]
+        if unknown:
+            parser.exit(
+                2, f"truth: unknown --{what} {','.join(unknown)}; choose from {','.join(known)}\n"
+            )
+    if opts.rounds < 5 or opts.batch_ms <= 0:
+        parser.exit(2, "truth: --rounds must be at least 5 and --batch-ms positive\n")
+    return opts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    global _clock
+    opts = _parse(argv)
+    _clock = CLOCKS[opts.clock]
+    try:
+        results = load_results(opts.results)
+    except (UserError, OSError, ValueError) as exc:
+        print(f"truth: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    print(
+        f"direct x over floor: {opts.rounds} rounds ABBA/BAAB of ~{opts.batch_ms} ms batches "
+        f"({opts.clock} clock), "
+        f"{_pin(opts.cpu)}, gc off, prepared keys, {PAYLOAD} claims; file: {opts.results}"
+    )
+    floor = version_mismatch(results, "floor")
+    if floor:
+        print(f"WARNING: the floor's {floor}: every ratio here divides by another floor")
+    header = ["library", "alg", "op", "direct [95%]", "file over_floor [95%]", "diff", "within 10%"]
+    print(md_row(header))
+    print(md_row([":--"] * 3 + ["--:"] * 3 + [":-:"]))
+    verdicts = []
+    for name in opts.libs.split(","):
+        for alg in opts.algs.split(","):
+            for op in opts.ops.split(","):
+                row, within = _cell(results, name, alg, op, opts)
+                print(md_row(row + [""] * (len(header) - len(row))), flush=True)
+                if within is not None:
+                    verdicts.append(within)
+    if verdicts:
+        print(
+            f"\n{sum(verdicts)} of {len(verdicts)} compared cells within {WITHIN:.0%} "
+            "(cells whose library version differs from the file's are not counted)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
