@@ -91,6 +91,9 @@ class Adapter(ABC):
     #: for a reference that times bare primitives (the interop grid and the gate's
     #: choice of an independent verifier skip it).
     makes_tokens: ClassVar[bool] = True
+    #: A compiled (native, e.g. Rust) library rather than Python code: the report
+    #: ranks it on its own rung of the ladder, never as a pure-Python finding.
+    compiled: ClassVar[bool] = False
 
     def __init__(self) -> None:
         try:
@@ -217,6 +220,7 @@ class Adapter(ABC):
             "notes": self.notes,
             "role": self.role,
             "makes_tokens": self.makes_tokens,
+            "compiled": self.compiled,
         }
 
 

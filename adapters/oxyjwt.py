@@ -23,6 +23,7 @@ _FROM = {"oct": "from_secret", "RSA": "from_rsa_pem", "EC": "from_ec_pem", "OKP"
 class OxyJWTAdapter(Adapter):
     name = "oxyjwt"
     label = "OxyJWT"
+    compiled = True
     colour = "#17becf"
     library = "oxyjwt"
     distributions = ("orjson",)  # its JSON codec (a hard dependency)

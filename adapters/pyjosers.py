@@ -20,6 +20,7 @@ from jwtbench.adapters.keys import KeyMaterial
 class PyjosersAdapter(Adapter):
     name = "pyjosers"
     label = "pyjosers"
+    compiled = True
     colour = "#8c564b"
     library = "pyjosers"
     module = "pyjosers"

@@ -20,6 +20,7 @@ from jwtbench.adapters.keys import KeyMaterial
 class RyJWTAdapter(Adapter):
     name = "ryjwt"
     label = "ryjwt"
+    compiled = True
     colour = "#e377c2"
     library = "ryjwt"
     module = "ryjwt"

@@ -23,6 +23,7 @@ from jwtbench.adapters.keys import KeyMaterial
 class WebtokenAdapter(Adapter):
     name = "webtoken"
     label = "webtoken"
+    compiled = True
     colour = "#bcbd22"
     library = "webtoken"
     module = "webtoken"

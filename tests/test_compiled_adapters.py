@@ -159,3 +159,14 @@ def test_webtoken_adapter_ps256_tokens_are_pss() -> None:
     material.public_key().verify(
         b64url_decode(signature), signing_input.encode(), pss, hashes.SHA256()
     )
+
+
+def test_compiled_is_declared_as_data_and_reaches_describe() -> None:
+    """The report's ladder reads ``compiled`` from the file, not from backend strings."""
+    compiled = {name for name, cls in ADAPTERS.items() if cls.compiled}
+    assert {"oxyjwt", "webtoken", "pyjosers", "ryjwt"} <= compiled
+    assert not compiled & {"floor", "limit", "pyjwt", "jwcrypto", "authlib", "joserfc"}
+    for name in compiled - {"ryjwt"}:
+        adapter = adapter_or_reason(name)
+        if not isinstance(adapter, str):
+            assert adapter.describe()["compiled"] is True
