@@ -88,7 +88,7 @@ def measure_cost(
                 interrupted = True
                 break
     return {
-        "python": python_version(python),
+        "python": _python_of(entries, python),
         "units": dict(COST_UNITS),
         "samples": settings.samples,
         "budget_s": settings.budget,
@@ -98,17 +98,12 @@ def measure_cost(
     }
 
 
-def python_version(python: str) -> str:
+def _python_of(entries: Mapping[str, Any], python: str) -> str:
+    """The Python version the children reported (this one's when they are this one)."""
     if python == sys.executable:
         return platform.python_version()
-    try:
-        done = subprocess.run(
-            [python, "-c", "import platform; print(platform.python_version())"],
-            capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    return done.stdout.strip() or "unknown"
+    found = [str(e["python"]) for e in entries.values() if e.get("python")]
+    return found[0] if found else "unknown"
 
 
 def child_command(name: str, python: str, settings: CostSettings) -> list[str]:
@@ -199,6 +194,7 @@ def probe(name: str, samples: int, budget: float, timeout: float) -> dict[str, A
 
     cls = adapter_class(name)
     entry: dict[str, Any] = {"library": cls.library, "module": cls.module}
+    entry["python"] = platform.python_version()
     try:
         adapter = cls()
     except AdapterUnavailable as exc:
