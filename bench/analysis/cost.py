@@ -46,6 +46,9 @@ class KeyPrep:
     sign_key_s: float | None
     verify_key_s: float | None
     unsupported: str = ""
+    #: A sign with a key prepared from this form, warm (a library that rebuilds its
+    #: ``cryptography`` key from a JWK on every call shows it here).
+    sign_hot_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,7 @@ def _key_prep(obj: Mapping[str, Any], problems: list[tuple[str, str, str]]) -> t
                     _float(entry.get("sign_key_s")),
                     _float(entry.get("verify_key_s")),
                     str(entry.get("unsupported") or ""),
+                    _float(entry.get("sign_hot_s")),
                 )
             )
     return tuple(out)

@@ -34,9 +34,13 @@ FIRST_CALL = (
 KEY_PREP = (
     "### Key preparation (warm, per call)\n\n"
     "The adapter's `prepare_key` given the PEM text (the secret bytes for HMAC) or the key "
-    "as a JWK dict, private (to sign) / public (to verify); every prepared key signs or "
-    "verifies a token the floor checks. `—`: this adapter's `prepare_key` does not take "
-    "that form (the library may have another call for it)."
+    "as a JWK dict, private (to sign) / public (to verify), timed as `prepare_key` + sign "
+    "(verify) less a sign (verify) with a key prepared before, so a library that defers "
+    "loading the key to its first use pays it here too; `≈0`: within the noise. Every key "
+    "signs or verifies a token the floor checks. `—`: this adapter's `prepare_key` does not "
+    "take that form (the library may have another call for it). A warm figure far below the "
+    "floor's for the same key suggests the library caches parsed keys (the first call then "
+    "shows the parse). The last two columns time a sign with a key made once from each form."
 )
 MEMORY = (
     "### Peak memory per operation\n\n"
@@ -91,7 +95,8 @@ def _import_table(rows: Sequence[CostRow]) -> str:
 def _closure(row: CostRow) -> str:
     if row.closure_bytes is None:
         return "—"
-    return f"{fmt_bytes(row.closure_bytes)} ({len(row.closure)} dists)"
+    count = len(row.closure)
+    return f"{fmt_bytes(row.closure_bytes)} ({count} {'dist' if count == 1 else 'dists'})"
 
 
 def _first_call_table(rows: Sequence[CostRow]) -> str:
@@ -119,15 +124,21 @@ def _key_prep_table(rows: Sequence[CostRow]) -> str:
             forms = {kp.form: kp for kp in row.key_prep if kp.alg == alg}
             if not forms:
                 continue
-            cells = []
-            for form in ("pem", "jwk"):
-                kp = forms.get(form)
-                usable = kp is not None and not kp.unsupported
-                for value in (kp.sign_key_s, kp.verify_key_s) if usable and kp else (None, None):
-                    cells.append(format_seconds(value) if value is not None else "—")
+            usable = [forms.get(f) if not getattr(forms.get(f), "unsupported", "") else None
+                      for f in ("pem", "jwk")]  # fmt: skip
+            cells = [_net(getattr(kp, name, None)) for kp in usable
+                     for name in ("sign_key_s", "verify_key_s")]  # fmt: skip
+            cells += [_net(kp.sign_hot_s if kp else None) for kp in usable]
             out.append([_name(row), alg, *cells])
-    header = ["library", "family", "PEM private", "PEM public", "JWK private", "JWK public"]
+    header = ["library", "family", "PEM private", "PEM public", "JWK private", "JWK public",
+              "sign, PEM key", "sign, JWK key"]  # fmt: skip
     return md_table(header, out) if out else ""
+
+
+def _net(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return format_seconds(value) if value > 0 else "≈0"
 
 
 def _memory_table(rows: Sequence[CostRow]) -> str:
