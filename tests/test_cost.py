@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -166,10 +169,31 @@ def test_cost_refuses_bad_options_before_measuring(
     assert len(err.splitlines()) == 1 and message in err
 
 
-def test_cost_verb_adds_to_a_results_file(measured: Path, tmp_path: Path) -> None:
+def test_cost_verb_adds_to_a_results_file(tmp_path: Path) -> None:
     target = tmp_path / "copy.json"
     shutil.copy(DATA / "golden_quick.json", target)
     python = _fake_python(tmp_path, "exit 3")  # fast: the entry is an error, and says why
     assert main(["cost", "--adapters", "pyjwt", "--python", python, "--add-to", str(target)]) == 0
     cost = load_results(target).record.cost
     assert cost is not None and "exit 3" in cost.adapters["pyjwt"].error
+
+
+def test_sigterm_keeps_the_libraries_already_measured(tmp_path: Path) -> None:
+    # floor's child answers at once; pyjwt's hangs until the SIGTERM
+    body = 'case "$*" in *floor*) echo \'{"error": "fake floor"}\';; *) exec sleep 30;; esac'
+    python, out = _fake_python(tmp_path, body), tmp_path / "cost.json"
+    argv = ["cost", "--adapters", "floor,pyjwt", "--python", python, "-v", "--output", str(out)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jwtbench.cli.main", *argv],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "cost floor:" in line:
+            break
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    cost = json.loads(out.read_text())
+    assert cost["interrupted"] is True and list(cost["adapters"]) == ["floor"]

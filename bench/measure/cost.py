@@ -63,8 +63,13 @@ def measure_cost(
     python: str | None = None,
     settings: CostSettings = SETTINGS["quick"],
     echo: Callable[[str], None] | None = None,
+    pythons: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The ``cost`` object: one entry per adapter in ``names``, each from its own child."""
+    """The ``cost`` object: one entry per adapter in ``names``, each from its own child.
+
+    ``python`` runs every child (default: this interpreter); ``pythons`` names another
+    one per adapter (an isolated environment's), each needing jwtbench installed.
+    """
     from jwtbench.measure.runner import interruptible
 
     python = python or sys.executable
@@ -76,7 +81,7 @@ def measure_cost(
             begun = time.perf_counter()
             try:
                 with stop.arming():
-                    entries[name] = measure_one(name, python, settings)
+                    entries[name] = measure_one(name, (pythons or {}).get(name, python), settings)
             except KeyboardInterrupt:
                 interrupted = True
                 break
@@ -99,11 +104,11 @@ def measure_cost(
 
 
 def _python_of(entries: Mapping[str, Any], python: str) -> str:
-    """The Python version the children reported (this one's when they are this one)."""
-    if python == sys.executable:
-        return platform.python_version()
-    found = [str(e["python"]) for e in entries.values() if e.get("python")]
-    return found[0] if found else "unknown"
+    """The Python version(s) the children reported (else this one's, if they ran it)."""
+    found = sorted({str(e["python"]) for e in entries.values() if e.get("python")})
+    if found:
+        return ", ".join(found)
+    return platform.python_version() if python == sys.executable else "unknown"
 
 
 def child_command(name: str, python: str, settings: CostSettings) -> list[str]:
@@ -165,7 +170,12 @@ def add_to_results(path: Path, cost: Mapping[str, Any]) -> None:
     load_results(path)  # never leave a file the loader would refuse
 
 
-def gather_after_run(path: Path, profile: str, echo: Callable[[str], None] = print) -> None:
+def gather_after_run(
+    path: Path,
+    profile: str,
+    echo: Callable[[str], None] = print,
+    pythons: Mapping[str, str] | None = None,
+) -> None:
     """``jwtbench run``'s last step: the cost of the run's adapters, into its results file.
 
     Interrupted (Ctrl-C, SIGTERM): the adapters measured so far are written, then
@@ -178,7 +188,7 @@ def gather_after_run(path: Path, profile: str, echo: Callable[[str], None] = pri
         return
     settings = SETTINGS.get(profile, SETTINGS["quick"])
     echo(f"cost beyond the hot path: {len(names)} adapters, one child each (--no-cost skips)...")
-    cost = measure_cost(names, settings=settings, echo=echo)
+    cost = measure_cost(names, settings=settings, echo=echo, pythons=pythons)
     add_to_results(path, cost)
     echo(f"  measured in {cost['seconds']:.1f}s")
     if cost["interrupted"]:

@@ -78,18 +78,23 @@ def _import_table(rows: Sequence[CostRow]) -> str:
         if row.status != "ok":
             out.append([_name(row), row.status, md_escape(row.reason), "", ""])
             continue
-        heavy = ", ".join(f"`{m}` {format_seconds(s)}" for m, s in row.heaviest[:3])
+        heavy = ", ".join(f"`{_module(m)}` {format_seconds(s)}" for m, s in row.heaviest[:3])
         out.append(
             [
                 _name(row),
                 format_seconds(row.import_s) if row.import_s is not None else "—",
-                md_escape(heavy).replace("\\`", "`"),
+                heavy,
                 fmt_bytes(row.installed_bytes) if row.installed_bytes is not None else "—",
                 _closure(row),
             ]
         )
     header = ["library", "import", "heaviest imports (cumulative)", "installed", "with deps"]
     return md_table(header, out, numeric=False)
+
+
+def _module(name: str) -> str:
+    """A module name as a code span (only the characters a module name has)."""
+    return "".join(ch for ch in name if ch.isalnum() or ch in "._")
 
 
 def _closure(row: CostRow) -> str:
