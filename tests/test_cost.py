@@ -25,6 +25,7 @@ from jwtbench.measure.cost_probe import parse_importtime
 from jwtbench.model.records import ResultsError
 from jwtbench.model.results import load_results, write_atomic
 from jwtbench.present.markdown import render_markdown
+from jwtbench.present.report import write_report
 
 DATA = Path(__file__).parent / "data"
 FAST = CostSettings(samples=1, budget=0.002, timeout=60.0)
@@ -101,7 +102,7 @@ def test_key_preparation_per_form_and_a_refused_form_says_why(measured: Path) ->
     assert "JWK" in prep["RS256"]["jwk"]["unsupported"]
 
 
-def test_the_report_shows_the_cost_section(measured: Path) -> None:
+def test_the_report_shows_the_cost_section(measured: Path, tmp_path: Path) -> None:
     results = load_results(measured)
     view = cost_view(results)
     assert view is not None and [r.name for r in view.rows] == ["pyjwt"]
@@ -110,6 +111,9 @@ def test_the_report_shows_the_cost_section(measured: Path) -> None:
     text = render_markdown(results)
     assert "## Cost beyond the hot path" in text and "### First call with a cold key" in text
     assert "PyJWT" in text and "heaviest imports" in text
+    report = write_report(results, tmp_path)
+    assert (tmp_path / "library_cost.png").read_bytes().startswith(b"\x89PNG")
+    assert "![library cost](library_cost.png)" in report.read_text()
 
 
 def test_a_file_without_cost_loads_and_shows_no_section() -> None:

@@ -9,6 +9,7 @@ import zlib
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from jwtbench.analysis.cost import cost_view
 from jwtbench.model.results import Results
@@ -31,10 +32,11 @@ def cost_chart(results: Results, out_dir: Path) -> list[Path]:
     left.set_xlabel(f"import time, ms (median of {view.samples} fresh interpreters)")
     own = [(r.installed_bytes or 0) / 1e6 for r in rows][::-1]
     deps = [(r.closure_bytes or 0) / 1e6 for r in rows][::-1]
-    right.barh(names, deps, color=colours, alpha=0.35, label="with its requirements")
-    right.barh(names, own, color=colours, label="the distribution alone")
+    right.barh(names, deps, color=colours, alpha=0.35)
+    right.barh(names, own, color=colours)
     right.set_xlabel("installed size, MB")
-    right.legend(fontsize=8, loc="lower right")
+    shades = [Patch(color="#555555", alpha=0.35), Patch(color="#555555")]
+    right.legend(shades, ["with its requirements", "the distribution alone"], fontsize=8)
     fig.suptitle("Cost beyond the hot path: import time and installed size", fontweight="bold")
     return [save(fig, out_dir / f"{CHART_COST}.png")]
 
