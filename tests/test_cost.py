@@ -201,3 +201,10 @@ def test_sigterm_keeps_the_libraries_already_measured(tmp_path: Path) -> None:
     assert proc.returncode == 130
     cost = json.loads(out.read_text())
     assert cost["interrupted"] is True and list(cost["adapters"]) == ["floor"]
+
+
+def test_the_cost_record_round_trips_through_the_typed_record(measured: Path) -> None:
+    results = load_results(measured)
+    assert results.record.to_dict()["cost"] == results.meta["cost"]
+    cost = results.record.cost
+    assert cost is not None and cost.samples == 5 and cost.units["time"] == "s"
