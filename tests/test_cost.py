@@ -184,7 +184,8 @@ def test_cost_verb_adds_to_a_results_file(tmp_path: Path) -> None:
 
 def test_sigterm_keeps_the_libraries_already_measured(tmp_path: Path) -> None:
     # floor's child answers at once; pyjwt's hangs until the SIGTERM
-    body = 'case "$*" in *floor*) echo \'{"error": "fake floor"}\';; *) exec sleep 30;; esac'
+    entry = 'jwtbench-cost-entry: {"error": "fake floor"}'
+    body = f"case \"$*\" in *floor*) echo '{entry}';; *) exec sleep 30;; esac"
     python, out = _fake_python(tmp_path, body), tmp_path / "cost.json"
     argv = ["cost", "--adapters", "floor,pyjwt", "--python", python, "-v", "--output", str(out)]
     proc = subprocess.Popen(

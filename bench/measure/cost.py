@@ -30,6 +30,8 @@ from typing import Any
 from jwtbench.measure import cost_probe
 from jwtbench.measure.cost_probe import FAMILIES, guarded
 
+#: What precedes the child's JSON entry on its stdout.
+MARKER = "jwtbench-cost-entry: "
 #: The units of every cost figure (fields end in ``_s`` or ``_bytes``).
 COST_UNITS: Mapping[str, str] = {"time": "s", "memory": "bytes", "size": "bytes"}
 
@@ -139,9 +141,10 @@ def measure_one(name: str, python: str, settings: CostSettings) -> dict[str, Any
 
 
 def _last_json(stdout: str) -> dict[str, Any]:
-    lines = stdout.strip().splitlines()
+    """The entry after the child's last ``MARKER`` (a library may print to stdout too)."""
+    _, found, text = stdout.rpartition(MARKER)
     try:
-        entry = json.loads(lines[-1]) if lines else None
+        entry = json.loads(text.strip().splitlines()[0]) if found and text.strip() else None
     except json.JSONDecodeError:
         entry = None
     if not isinstance(entry, dict):
@@ -264,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         out = probe(args.adapter, args.samples, args.budget, args.timeout)
-    print(json.dumps(out), flush=True)
+    print(f"\n{MARKER}{json.dumps(out)}", flush=True)
     return 0
 
 
