@@ -209,3 +209,13 @@ def test_the_cost_record_round_trips_through_the_typed_record(measured: Path) ->
     assert results.record.to_dict()["cost"] == results.meta["cost"]
     cost = results.record.cost
     assert cost is not None and cost.samples == 5 and cost.units["time"] == "s"
+
+
+def test_children_of_a_run_leave_the_cost_to_their_parent() -> None:
+    from jwtbench.measure.groups import child_command
+    from jwtbench.measure.rounds import RunSelection, Side
+    from jwtbench.model.selection import Selection
+
+    member = child_command("quick", Selection(), "pyjwt", Path("o.json"), "quick", None)
+    round_ = Side(("jwtbench",), {}).run_command("base", Path("o.json"), RunSelection())
+    assert "--no-cost" in member and "--no-cost" in round_
