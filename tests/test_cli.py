@@ -20,7 +20,7 @@ def test_quick_run_two_algs_writes_results_report_and_charts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run.json"
-    argv = ["run", "--quick", "--algs", "HS256,ES256", "--passes", "2", "--verbose"]
+    argv = ["run", "--quick", "--algs", "HS256,ES256", "--passes", "2", "--verbose", "--no-cost"]
     code = main([*argv, "--output", str(out)])
     assert code == 0
     printed = capsys.readouterr().out

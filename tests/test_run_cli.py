@@ -19,7 +19,7 @@ from jwtbench.cli.main import VERBS, build_parser, main
 from jwtbench.model.results import load_results
 
 TINY = ["--adapters", "floor,pyjwt", "--algs", "HS256", "--key-modes", "prepared"]
-QUIET = ["--passes", "1", "--no-interop", "--no-report"]
+QUIET = ["--passes", "1", "--no-interop", "--no-report", "--no-cost"]
 
 
 def _verbs() -> dict[str, argparse.ArgumentParser]:

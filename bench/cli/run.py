@@ -19,6 +19,7 @@ from jwtbench.adapters import ADAPTERS
 from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.cli.report import report_dir_for, write_report_for
 from jwtbench.measure import timers
+from jwtbench.measure.cost import gather_after_run
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, run
 from jwtbench.measure.waves import run_waves
@@ -128,6 +129,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"results: {outcome.path}")
     if outcome.interrupted:
         return _interrupted(outcome)
+    if not (args.no_cost or timers.current().name == "lockstep"):  # not in a group's child
+        gather_after_run(outcome.path, profile)
     if not args.no_report:
         print(f"report:  {write_report_for(outcome.path)}")
     broken = outcome.counts.get("invalid", 0) + outcome.counts.get("error", 0)
@@ -201,6 +204,13 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "and widen the interval by as much as they disagree",
     )
     run_.add_argument("--no-interop", action="store_true", help="skip the producer x consumer grid")
+    run_.add_argument(
+        "--no-cost",
+        action="store_true",
+        help="skip the cost beyond the hot path measured after timing (import time, first "
+        "call with a cold key, key preparation, memory per operation, installed size: a few "
+        "seconds per library; jwtbench cost measures it alone)",
+    )
     run_.add_argument(
         "--inject-slowdown",
         metavar="ADAPTER=FACTOR",

@@ -64,6 +64,7 @@ def child_command(
 ) -> list[str]:  # fmt: skip
     """One member's ``jwtbench run``: its adapter only, no report, no interop grid."""
     cmd = [sys.executable, "-m", "jwtbench.cli.main", "run", "--no-report", "--no-interop"]
+    cmd.append("--no-cost")  # measured once, by the parent's jwtbench run
     cmd += ["--output", str(output), "--profile", profile, "--label", label]
     cmd += selection.replace(adapters=(adapter,)).as_options()
     if slowdown and slowdown[0] == adapter:

@@ -81,6 +81,7 @@ class Side:
 
     def run_command(self, side: str, output: Path, selection: RunSelection) -> list[str]:
         cmd = [*self.command, "run", "--no-report", "--no-interop", "--output", str(output)]
+        cmd.append("--no-cost")  # a round times; the cost beyond the hot path is not its job
         return [*cmd, *selection.args(), "--label", f"ab-{side}", *self.extra]
 
 

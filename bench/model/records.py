@@ -266,6 +266,99 @@ class RunInfo:
     injected_slowdown: Slowdown | None = None
 
 
+#: The per-adapter parts of a cost entry, each an object when present.
+COST_SECTIONS: tuple[str, ...] = (
+    "import", "first_call", "key_prep", "memory", "installed", "unsupported",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AdapterCost:
+    """One adapter's cost beyond the hot path (``jwtbench.cost.adapters[name]``).
+
+    ``error``: the measurement failed (why); ``available`` False: the library is not
+    here (``reason``). ``sections`` holds the measured parts (``COST_SECTIONS``) as
+    written; results/README.md describes each field (times in s, sizes in bytes).
+    """
+
+    name: str
+    error: str = ""
+    available: bool = True
+    reason: str = ""
+    sections: Mapping[str, Any] = field(default_factory=dict)
+    #: Identity fields (library, module, version, backend).
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {**_copy(dict(self.details)), **_copy(dict(self.sections))}
+        if not self.available:
+            out |= {"available": False, "reason": self.reason}
+        elif self.details:
+            out["available"] = True
+        return {**out, "error": self.error} if self.error else out
+
+    @classmethod
+    def from_dict(cls, name: str, obj: Any, where: str) -> AdapterCost:
+        if not isinstance(obj, dict):
+            raise ResultsError(f"{where}: not an object")
+        sections = {k: _need(obj, k, dict, where) for k in COST_SECTIONS if k in obj}
+        known = {*COST_SECTIONS, "error", "available", "reason"}
+        details = {k: v for k, v in obj.items() if k not in known}
+        available = obj.get("available", True)
+        if not isinstance(available, bool):
+            raise ResultsError(f"{where}: 'available' is not true or false")
+        return cls(
+            name, str(obj.get("error") or ""), available, str(obj.get("reason") or ""),
+            _copy(sections), _copy(details),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CostRecord:
+    """Cost beyond the hot path, per adapter (``jwtbench.cost``), from ``jwtbench cost``."""
+
+    python: str
+    samples: int
+    seconds: float
+    adapters: Mapping[str, AdapterCost]
+    interrupted: bool = False
+    budget_s: float = 0.0
+    units: Mapping[str, str] = field(
+        default_factory=lambda: {"time": "s", "memory": "bytes", "size": "bytes"}
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "python": self.python,
+            "units": dict(self.units),
+            "samples": self.samples,
+            "budget_s": self.budget_s,
+            "seconds": self.seconds,
+            "interrupted": self.interrupted,
+            "adapters": {name: cost.to_dict() for name, cost in self.adapters.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, obj: Any, where: str) -> CostRecord:
+        if not isinstance(obj, dict):
+            raise ResultsError(f"{where}: not an object")
+        units = _need(obj, "units", dict, where)
+        if units.get("time") != "s" or units.get("memory") != "bytes":
+            raise ResultsError(f"{where}: units {units!r} are not ones this jwtbench reads")
+        adapters = _need(obj, "adapters", dict, where)
+        return cls(
+            python=str(obj.get("python") or ""),
+            samples=int(_need(obj, "samples", int, where)),
+            seconds=float(_need(obj, "seconds", (int, float), where)),
+            adapters={
+                n: AdapterCost.from_dict(n, v, f"{where}.adapters.{n}") for n, v in adapters.items()
+            },
+            interrupted=bool(obj.get("interrupted", False)),
+            budget_s=float(obj.get("budget_s") or 0.0),
+            units={str(k): str(v) for k, v in units.items()},
+        )
+
+
 # -- the whole object ------------------------------------------------------------------
 
 
@@ -287,6 +380,9 @@ class RunRecord:
     #: How a grouped run timed its groups together (``{pair, bursts, members, cpu}``;
     #: only in runs made by ``jwtbench.measure.groups``).
     groups: Mapping[str, Any] | None = None
+    #: Cost beyond the hot path per adapter (``jwtbench cost``, or ``run`` after timing);
+    #: None: not measured.
+    cost: CostRecord | None = None
 
     def by_key(self) -> dict[CellKey, CellRecord]:
         """Every cell by its ``cell_key`` (how ``compare`` and ``export`` look cells up)."""
@@ -325,6 +421,8 @@ class RunRecord:
             out["ab"] = _copy(dict(self.ab))
         if self.groups is not None:
             out["groups"] = _copy(dict(self.groups))
+        if self.cost is not None:
+            out["cost"] = self.cost.to_dict()
         out["provenance"] = self.provenance.to_dict()
         return out
 
@@ -347,6 +445,11 @@ class RunRecord:
             units=Units.from_dict(_need(meta, "units", dict, where), f"{where}.units"),
             ab=_optional(meta, "ab", where),
             groups=_optional(meta, "groups", where),
+            cost=(
+                CostRecord.from_dict(meta["cost"], f"{where}.cost")
+                if meta.get("cost") is not None
+                else None
+            ),
         )
 
 

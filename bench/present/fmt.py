@@ -116,3 +116,14 @@ def fmt_paired(value: float, low: float, high: float) -> str:
 def fmt_share(share: float) -> str:
     """A share of time: ``13%``, ``97%``, ``<1%``."""
     return "<1%" if share < 0.005 else f"{share:.0%}"
+
+
+def fmt_bytes(size: float) -> str:
+    """A size in bytes, decimal units: ``812 B``, ``2.8 kB``, ``16.1 MB``."""
+    if size < 1000:
+        return f"{size:,.0f} B"
+    for unit in ("kB", "MB", "GB"):
+        size /= 1000
+        if size < 1000 or unit == "GB":
+            return f"{_three_digits(size)} {unit}"
+    return f"{size:,.0f} GB"  # pragma: no cover - the loop always returns

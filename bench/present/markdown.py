@@ -13,11 +13,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from jwtbench.analysis.cost import cost_view
 from jwtbench.analysis.decide import decide
 from jwtbench.analysis.views import JweView, JwsView, jwe_view, jws_view
 from jwtbench.model.results import Results
 from jwtbench.present.fmt import fmt_seconds, md_escape
 from jwtbench.present.md_base import footnotes, md_table
+from jwtbench.present.md_cost import cost_section as library_cost_section
 from jwtbench.present.md_interop import interop_section
 from jwtbench.present.md_jwe import (
     cost_section,
@@ -200,6 +202,7 @@ def render_markdown(results: Results, charts: Sequence[Path] = ()) -> str:
         *jws_sections(jws, charts, decisions.below_floor),
         *jwe_sections(jws, jwe, charts),
         interop_section(results),
+        library_cost_section(cost_view(results), charts),
         pick_section(decisions, jws.label_of, len(jws.payloads), jws=has_jws),
         failures_section(jws, jwe),
         HOW_TO_READ + "\n\n" + (PAIRED_READING if jws.paired or jwe.paired else UNPAIRED_READING),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jwtbench.model.results import Results
 from jwtbench.present.charts.common import SPARE_COLOURS, adapter_colour
+from jwtbench.present.charts.cost import cost_chart
 from jwtbench.present.charts.jwe import (
     MAX_PAIRS,
     jwe_cost_charts,
@@ -39,4 +40,5 @@ def write_charts(results: Results, out_dir: Path) -> list[Path]:
         *jwe_throughput_charts(results, out_dir),
         *jwe_cost_charts(results, out_dir),
         *jwe_token_size_charts(results, out_dir),
+        *cost_chart(results, out_dir),
     ]
