@@ -31,15 +31,13 @@ from typing import Any
 
 from jwtbench.envs import proc
 from jwtbench.envs.lockstep import Coordinator, drop_side
+from jwtbench.measure.assemble import adapters_info, interop_grid, round_raw_data
 from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, skip_reason, why_empty
 from jwtbench.measure.paired import add_paired_ratios
 from jwtbench.measure.runner import (
     LineProgress,
     Progress,
     RunOutcome,
-    _adapters_info,
-    _interop,
-    _round_raw_data,
     check_output,
     count_line,
     interruptible,
@@ -117,7 +115,7 @@ def run_grouped(
         def on_cell(side: str, cell: str, index: int, total: int) -> None:
             done[0] += 1
             elapsed = time.perf_counter() - started
-            shown.cell(f"[{done[0]:>4}/{runnable}] {elapsed:6.1f}s  {cell}")
+            shown.cell(f"[{done[0]:>4}/{runnable}] {elapsed:6.1f}s  {cell}", drop_side(side, cell))
 
         coordinator = Coordinator(
             commands,
@@ -146,11 +144,11 @@ def run_grouped(
     ok = {cell_key(r.params) for r in records if r.status is Status.OK}
     benches = _benchmarks(cells, docs, ok)
     add_paired_ratios(benches, REFERENCES)
-    _round_raw_data(benches)
+    round_raw_data(benches)
     grid: list[dict[str, Any]] = []
     if interop and not interrupted:
         with stop.arming():
-            grid = _interop(cells, shown.note)
+            grid = interop_grid(cells, shown.note)
     seconds = time.perf_counter() - started
     record = RunRecord(
         run=RunInfo(
@@ -163,7 +161,7 @@ def run_grouped(
             passes=1,
             interrupted=interrupted,
         ),
-        adapters=_adapters_info(cells),
+        adapters=adapters_info(cells),
         cells=records,
         provenance=Provenance.from_dict(provenance(), "this machine"),
         interop=tuple(grid),
