@@ -7,9 +7,10 @@ bursts (ABC CBA), pinned to one CPU, so burst *i* of every member saw the
 same machine speed and their ratio is paired.
 
 How: this process is the coordinator (``jwtbench.envs.lockstep.Coordinator``,
-N sides, cells grouped by dropping the adapter). It starts one ordinary
-``jwtbench run --adapters NAME`` child per adapter that has a runnable cell
-(later, per environment: members may live in different virtualenvs); each
+N sides, cells grouped by dropping the adapter). It starts one
+``python -m jwtbench.measure.member --adapters NAME`` child per adapter that
+has a runnable cell (later, per environment: members may live in different
+virtualenvs); each
 child gates and times its own cells under its ``LockstepTimer`` with
 pytest-benchmark's ``pedantic`` bursts and writes its own results file. The
 parent merges them into one file (tokens, gate verdicts and statuses all
@@ -60,8 +61,8 @@ def child_command(
     profile: str, selection: Selection, adapter: str, output: Path, label: str,
     slowdown: tuple[str, float] | None,
 ) -> list[str]:  # fmt: skip
-    """One member's ``jwtbench run``: its adapter only, no report, no interop grid."""
-    cmd = [sys.executable, "-m", "jwtbench.cli.main", "run", "--no-report", "--no-interop"]
+    """One member's run (``jwtbench.measure.member``): its adapter only, no report, no grid."""
+    cmd = [sys.executable, "-m", "jwtbench.measure.member"]
     cmd += ["--output", str(output), "--profile", profile, "--label", label]
     cmd += selection.replace(adapters=(adapter,)).as_options()
     if slowdown and slowdown[0] == adapter:

@@ -117,6 +117,7 @@ class LineProgress:
     _started: float = field(default=0.0, init=False)
     _shown_at: float = field(default=0.0, init=False)
     _next: int = field(default=0, init=False)
+    _first: float = field(default=0.0, init=False)  # when the first cell was done
 
     def begin(self, header: str, steps: int) -> None:
         self.echo(header)
@@ -132,17 +133,24 @@ class LineProgress:
             self.echo(line)
         self.done += 1
         now = self.clock()
+        if self.done == 1:
+            self._first = now
         due = self.done >= self._next or now - self._shown_at >= self.every_seconds
         if due or self.done == self.steps:
             self._shown_at = now
             self._next = (self.done // self._stride() + 1) * self._stride()
-            self.echo(self.progress_line(now - self._started, what))
+            self.echo(self.progress_line(now, what))
 
-    def progress_line(self, elapsed: float, what: str = "") -> str:
-        """``progress: 112/1122 cells (10%), 31s elapsed, ~4m39s left; at HS256-sign-...``."""
+    def progress_line(self, now: float, what: str = "") -> str:
+        """``progress: 112/1122 cells (10%), 31s elapsed, ~4m39s left; at HS256-sign-...``.
+
+        The estimate is the pace since the first cell (start-up is not a cell's cost).
+        """
         total = max(self.steps, self.done)
         share = self.done / total if total else 1.0
-        left = elapsed / self.done * (total - self.done) if self.done else 0.0
+        elapsed = now - self._started
+        pace = (now - self._first) / (self.done - 1) if self.done > 1 else elapsed
+        left = pace * (total - self.done)
         line = (
             f"progress: {self.done}/{total} cells ({share:.0%}), {duration(elapsed)} elapsed, "
             f"~{duration(left)} left"
