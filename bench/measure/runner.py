@@ -213,6 +213,16 @@ class Recorder:
         """The first pass's machine info again: py-cpuinfo takes ~1.4 s per pass."""
         return json.loads(json.dumps(self.machine_info)) if self.machine_info else None
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_benchmark_generate_json(self, benchmarks: list[Any]) -> Any:
+        """Drop cells cut off before their first round (Ctrl-C while calibrating).
+
+        pytest-benchmark cannot summarise a cell with no rounds (``min()`` of
+        nothing) and would crash the pass, losing every cell measured before it.
+        """
+        benchmarks[:] = [b for b in benchmarks if getattr(getattr(b, "stats", None), "data", ())]
+        yield
+
     def pytest_benchmark_update_machine_info(self, machine_info: dict[str, Any]) -> None:
         if self.machine_info is None:
             self.machine_info = json.loads(json.dumps(machine_info))
