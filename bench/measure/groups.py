@@ -22,6 +22,7 @@ what it measured and the merged file is marked ``interrupted``.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -29,6 +30,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from pytest_benchmark.plugin import pytest_benchmark_generate_machine_info
 
 from jwtbench.envs import proc
 from jwtbench.envs.lockstep import Coordinator, drop_side
@@ -59,11 +62,13 @@ def members_of(cells: Sequence[Cell]) -> list[str]:
 
 def child_command(
     profile: str, selection: Selection, adapter: str, output: Path, label: str,
-    slowdown: tuple[str, float] | None,
+    slowdown: tuple[str, float] | None, *, machine_info: Path | None = None,
 ) -> list[str]:  # fmt: skip
     """One member's run (``jwtbench.measure.member``): its adapter only, no report, no grid."""
     cmd = [sys.executable, "-m", "jwtbench.measure.member"]
     cmd += ["--output", str(output), "--profile", profile, "--label", label]
+    if machine_info is not None:
+        cmd += ["--machine-info", str(machine_info)]
     cmd += selection.replace(adapters=(adapter,)).as_options()
     if slowdown and slowdown[0] == adapter:
         cmd.append(f"--inject-slowdown={slowdown[0]}={slowdown[1]}")
@@ -100,12 +105,16 @@ def run_grouped(
     with interruptible() as stop, tempfile.TemporaryDirectory(prefix="jwtbench-groups-") as tmp:
         folder = Path(tmp)
         outputs = {a: folder / f"{a}.json" for a in members}
+        machine = folder / "machine_info.json"  # py-cpuinfo once, not once per member
+        info = pytest_benchmark_generate_machine_info()  # type: ignore[no-untyped-call]
+        machine.write_text(json.dumps(info), "utf-8")
         commands = {
             a: child_command(
-                profile.name, selection, a, outputs[a], label or profile.name, slowdown
+                profile.name, selection, a, outputs[a], label or profile.name, slowdown,
+                machine_info=machine,
             )
             for a in members
-        }
+        }  # fmt: skip
         shown.begin(
             f"jwtbench {profile.name}: {len(cells)} cells, {len(members)} adapters timed "
             f"together ({profile.bursts} bursts per cell) -> {path}",

@@ -14,10 +14,12 @@ dozen children one after the other on one CPU, so that was ~35 s of a
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.runner import LineProgress, run
@@ -32,6 +34,7 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument("--profile", choices=sorted(PROFILES), required=True)
     parse.add_argument("--label", required=True)
     parse.add_argument("--inject-slowdown", metavar="ADAPTER=FACTOR")
+    parse.add_argument("--machine-info", help="pytest-benchmark's machine info (JSON file)")
     for name in FIELDS:
         parse.add_argument(f"--{name.replace('_', '-')}")
     return parse
@@ -54,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=LineProgress(lambda line: print(line, flush=True)),
             interop=False,
             slowdown=slowdown,
+            machine_info=_machine_info(args.machine_info),
         )
     except UserError as exc:
         print(f"jwtbench: error: {exc}", file=sys.stderr)
@@ -64,6 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if outcome.interrupted:
         return 128 + (outcome.signum or signal.SIGINT)
     return 0
+
+
+def _machine_info(path: str | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    info: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return info
 
 
 if __name__ == "__main__":  # pragma: no cover - run as a child process

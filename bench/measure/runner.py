@@ -390,6 +390,7 @@ def run(
     passes: int | None = None,
     interop: bool = True,
     slowdown: tuple[str, float] | None = None,
+    machine_info: Mapping[str, Any] | None = None,
 ) -> RunOutcome:
     """Measure the selected matrix in ``passes`` passes and write one results file.
 
@@ -401,7 +402,9 @@ def run(
     it) there is one pass: its bursts, paired with the other side's, replace
     the passes. ``slowdown`` (adapter, factor) is ``jwtbench calibrate``'s
     injected slowdown, recorded in the file. ``progress`` (default: plain
-    lines through ``echo``) shows how far the run is.
+    lines through ``echo``) shows how far the run is. ``machine_info``:
+    pytest-benchmark's, already made (a grouped run's parent makes it once for
+    all its members; py-cpuinfo takes ~0.6 s in each).
     """
     profile = PROFILES[profile_name]
     timer = timers.current()
@@ -415,6 +418,8 @@ def run(
     check_output(path)
     shown = progress or LineProgress(echo)
     recorder = Recorder(total=len(cells), progress=shown, passes=passes)
+    if machine_info is not None:
+        recorder.machine_info = json.loads(json.dumps(machine_info))
     started_iso, started = now_iso(), time.perf_counter()
     slowed = slowdown_of(*slowdown) if slowdown else contextlib.nullcontext()
     with interruptible() as stop, slowed, reusing_prepared():  # gate each cell once
