@@ -147,14 +147,12 @@ class LineProgress:
         The estimate is the pace since the first cell (start-up is not a cell's cost).
         """
         total = max(self.steps, self.done)
-        share = self.done / total if total else 1.0
+        percent = 100 * self.done // total if total else 100  # 99.6% is not done yet
         elapsed = now - self._started
-        pace = (now - self._first) / (self.done - 1) if self.done > 1 else elapsed
-        left = pace * (total - self.done)
-        line = (
-            f"progress: {self.done}/{total} cells ({share:.0%}), {duration(elapsed)} elapsed, "
-            f"~{duration(left)} left"
-        )
+        line = f"progress: {self.done}/{total} cells ({percent}%), {duration(elapsed)} elapsed"
+        if self.done > 1 or self.done == total:  # one cell gives no pace yet
+            pace = (now - self._first) / (self.done - 1) if self.done > 1 else 0.0
+            line += f", ~{duration(pace * (total - self.done))} left"
         return f"{line}; at {what}" if what else line
 
     def note(self, line: str) -> None:
