@@ -22,7 +22,9 @@ from jwtbench.measure.gate import header_of
 from jwtbench.measure.matrix import adapter_or_reason
 
 JWE_ADAPTERS = [
-    n for n in ADAPTERS if not isinstance(a := adapter_or_reason(n), str) and a.jwe_algs
+    n
+    for n in ADAPTERS
+    if not isinstance(a := adapter_or_reason(n), str) and a.jwe_algs and a.makes_tokens
 ]
 
 

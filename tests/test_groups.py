@@ -17,6 +17,8 @@ from typing import Any
 
 from jwtbench.measure import paired
 from jwtbench.measure.groups import REFERENCES, child_command, run_grouped
+from jwtbench.measure.matrix import PROFILES
+from jwtbench.measure.runner import LineProgress
 from jwtbench.model.results import load_results
 from jwtbench.model.selection import Selection
 
@@ -82,8 +84,15 @@ def test_a_grouped_run_times_the_members_together_and_pairs_them(tmp_path: Path)
         adapters=("floor", "pyjwt"), algs=("HS256", "ES256K"), ops=("sign",),
         key_modes=("prepared",),
     )  # fmt: skip
-    outcome = run_grouped("quick", selection, output=tmp_path / "r.json", interop=False)
+    lines: list[str] = []
+    outcome = run_grouped(
+        "quick", selection, output=tmp_path / "r.json", interop=False,
+        progress=LineProgress(lines.append),
+    )  # fmt: skip
     assert not outcome.interrupted and outcome.exit_code == 0
+    progress = [line for line in lines if line.startswith("progress:")]  # not verbose
+    assert progress[-1].startswith("progress: 4/4 cells (100%)"), lines
+    assert any(line.endswith("; at HS256-sign-prepared-small") for line in progress)
     results = load_results(outcome.path)
     assert results.meta["groups"]["members"] == ["floor", "pyjwt"]
     rows = {(r.params["adapter"], r.params["alg"]): r for r in results.rows()}
@@ -91,7 +100,8 @@ def test_a_grouped_run_times_the_members_together_and_pairs_them(tmp_path: Path)
     pair = results.meta["groups"]["pair"]
     assert lib.extra_info["lockstep"][0][0] == floor.extra_info["lockstep"][0][0] == pair
     over = lib.extra_info["over_floor"]
-    assert over["rounds"] == 20 and over["ci95"][0] <= over["ratio"] <= over["ci95"][1]
+    assert over["rounds"] == PROFILES["quick"].bursts
+    assert over["ci95"][0] <= over["ratio"] <= over["ci95"][1]
     statuses = {(c["params"]["adapter"], c["params"]["alg"]): c for c in results.cells}
     assert statuses["floor", "HS256"]["status"] == "ok"
     for cell in statuses.values():  # every cell has a status, and a reason unless ok

@@ -19,7 +19,9 @@ from jwtbench.measure.gate import flip_jwe_byte
 from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS, adapter_or_reason
 
 EXPECT = Expect()
-AVAILABLE = {n: a for n in ADAPTERS if isinstance(a := adapter_or_reason(n), Adapter)}
+AVAILABLE = {  # adapters that make tokens (the crypto limit times bare primitives)
+    n: a for n in ADAPTERS if isinstance(a := adapter_or_reason(n), Adapter) and a.makes_tokens
+}
 TRIPLES = [
     (name, alg, enc)
     for name, adapter in AVAILABLE.items()

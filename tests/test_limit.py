@@ -1,9 +1,9 @@
 """The crypto limit (``jwtbench.adapters.limit``) and its correctness gate.
 
-The limit times bare primitives on a token's signing input, so it makes no
-tokens: the gate checks its raw signatures with direct ``cryptography`` calls
-(``jwtbench.measure.gate.prepare_limit``), a broken limit is ``invalid``, and
-the interop grid skips it because it declares ``makes_tokens = False``.
+The limit times bare primitives on a token's bytes, so it makes no tokens: the
+gate (``jwtbench.measure.limit_gate``) checks its raw signatures with direct
+``cryptography`` calls and its JWE work against floor-made tokens, a broken
+limit is ``invalid``, and the interop grid skips it (``makes_tokens = False``).
 """
 
 from __future__ import annotations
@@ -15,21 +15,22 @@ from typing import Any
 import pytest
 
 from jwtbench.adapters import ADAPTERS, VerificationError, load_adapter
-from jwtbench.adapters.base import JWS_ALGS
-from jwtbench.adapters.keys import jws_key, load_claims
-from jwtbench.adapters.limit import LimitAdapter
-from jwtbench.measure.gate import (
-    GateFailure,
+from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS
+from jwtbench.adapters.keys import jwe_key, jws_key, load_claims
+from jwtbench.adapters.limit import JweArgs, LimitAdapter, Sealed
+from jwtbench.measure.gate import GateFailure, prepare
+from jwtbench.measure.groups import run_grouped
+from jwtbench.measure.interop import jws_grid
+from jwtbench.measure.limit_gate import (
     direct_sign,
     direct_verifies,
+    flip,
     flip_last_byte,
-    prepare,
     signing_input,
 )
-from jwtbench.measure.interop import jws_grid
-from jwtbench.measure.matrix import adapter_or_reason, skip_reason
-from jwtbench.measure.runner import run
-from jwtbench.model.cell import Cell, Status
+from jwtbench.measure.matrix import PROFILES, adapter_or_reason, skip_reason
+from jwtbench.measure.runner import LineProgress, run
+from jwtbench.model.cell import Cell
 from jwtbench.model.results import load_results
 from jwtbench.model.selection import Selection
 
@@ -81,10 +82,46 @@ def test_describe_says_what_it_is() -> None:
     assert info["jws_algs"] == list(JWS_ALGS)
 
 
-def test_jwe_cells_are_unsupported_with_a_reason() -> None:
-    reason = skip_reason(Cell("limit", "dir", "encrypt", "prepared", "small", enc="A256GCM"))
-    assert reason is not None and reason[0] == Status.UNSUPPORTED
-    assert "has no JWE" in reason[1]
+#: Every key management once, the content ciphers spread over them, both key modes.
+RAW_JWE = ("RSA-OAEP", "ECDH-ES+A128KW")
+JWE_GRID = [
+    (alg, JWE_ENCS[i % len(JWE_ENCS)], "raw" if alg in RAW_JWE else "prepared")
+    for i, alg in enumerate(JWE_ALGS)
+]
+
+
+@pytest.mark.parametrize(("alg", "enc", "key_mode"), JWE_GRID)
+def test_every_jwe_limit_cell_passes_the_gate(alg: str, enc: str, key_mode: str) -> None:
+    assert skip_reason(Cell("limit", alg, "encrypt", key_mode, "small", enc=enc)) is None
+    for op in ("encrypt", "decrypt"):
+        work = prepare(Cell("limit", alg, op, key_mode, "small", enc=enc))
+        work.check(work.func(*work.args))
+        assert work.extra_info["input_bytes"] > 100  # the claims' JSON, not a stand-in
+
+
+@pytest.mark.parametrize("enc", JWE_ENCS)
+def test_seal_and_open_round_trip_and_refuse_tampering(enc: str) -> None:
+    material, plaintext, aad = jwe_key("dir", enc), b'{"sub":"x"}' * 5, b"eyJhbGciOiJkaXIifQ"
+    key, args = LIMIT.prepare_key("dir", material, "encrypt"), LIMIT.jwe_args("dir", enc)
+    sealed = LIMIT.seal(plaintext, aad, key, args)
+    assert LIMIT.open_sealed(sealed, aad, key, args) == plaintext
+    assert LIMIT.seal(plaintext, aad, key, args).iv != sealed.iv  # a fresh IV per call
+    for bad in (sealed._replace(tag=flip(sealed.tag)), sealed._replace(iv=flip(sealed.iv))):
+        with pytest.raises(VerificationError):
+            LIMIT.open_sealed(bad, aad, key, args)
+    with pytest.raises(VerificationError):
+        LIMIT.open_sealed(sealed, aad + b"x", key, args)  # the AAD is authenticated
+
+
+@pytest.mark.parametrize(
+    ("sig_alg", "alg", "key_mode"),
+    [("ES256", "ECDH-ES", "prepared"), ("EdDSA", "dir", "prepared"), ("RS256", "A256KW", "raw")],
+)
+def test_nested_limit_cells_pass_the_gate(sig_alg: str, alg: str, key_mode: str) -> None:
+    for op in ("sign_encrypt", "decrypt_verify"):
+        cell = Cell("limit", alg, op, key_mode, "small", enc="A256GCM", sig_alg=sig_alg)
+        work = prepare(cell)
+        work.check(work.func(*work.args))
 
 
 def test_interop_skips_adapters_that_make_no_tokens() -> None:
@@ -137,9 +174,41 @@ class NoPrimitives(LimitAdapter):
     sign_input = None  # type: ignore[assignment]
 
 
+class LeakyLimit(LimitAdapter):
+    """ "Encrypts" by leaving the plaintext in the clear (its own open agrees)."""
+
+    name = "leaky-limit"
+
+    def seal(self, plaintext: bytes, aad: bytes, key: Any, args: JweArgs) -> Sealed:
+        sealed = super().seal(plaintext, aad, key, args)
+        return sealed._replace(ciphertext=plaintext)
+
+
+class RememberingLimit(LimitAdapter):
+    """Decrypts once, then answers the same plaintext whatever it is given."""
+
+    name = "remembering-limit"
+    seen: bytes | None = None
+
+    def open_sealed(self, sealed: Sealed, aad: bytes, key: Any, args: JweArgs) -> bytes:
+        if self.seen is None:
+            self.seen = super().open_sealed(sealed, aad, key, args)
+        return self.seen
+
+
+class WrongKekLimit(LimitAdapter):
+    """Wraps the CEK with another key than the recipient's."""
+
+    name = "wrongkek-limit"
+
+    def seal(self, plaintext: bytes, aad: bytes, key: Any, args: JweArgs) -> Sealed:
+        return super().seal(plaintext, aad, bytes(len(key)), args)
+
+
 @pytest.fixture
 def broken(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for cls in (WrongKeyLimit, GullibleLimit, TruthyLimit, NoPrimitives):
+    for cls in (WrongKeyLimit, GullibleLimit, TruthyLimit, NoPrimitives, LeakyLimit,
+                RememberingLimit, WrongKekLimit):  # fmt: skip
         monkeypatch.setitem(ADAPTERS, cls.name, cls)
     adapter_or_reason.cache_clear()
     yield
@@ -156,6 +225,16 @@ def test_gate_refuses_broken_limits() -> None:
         prepare(Cell("truthy-limit", "RS256", "verify", "raw", "small"))
     with pytest.raises(GateFailure, match="offers no primitives"):
         prepare(Cell("no-primitives", "HS256", "sign", "prepared", "small"))
+
+
+@pytest.mark.usefixtures("broken")
+def test_gate_refuses_broken_jwe_limits() -> None:
+    with pytest.raises(GateFailure, match="shows the plaintext"):
+        prepare(Cell("leaky-limit", "dir", "encrypt", "prepared", "small", enc="A256GCM"))
+    with pytest.raises(GateFailure, match="opened a tampered tag"):
+        prepare(Cell("remembering-limit", "A128KW", "decrypt", "prepared", "small", enc="A128GCM"))
+    with pytest.raises(GateFailure, match="could not open what it sealed"):
+        prepare(Cell("wrongkek-limit", "A256KW", "encrypt", "prepared", "small", enc="A128GCM"))
 
 
 @pytest.mark.usefixtures("broken")
@@ -179,3 +258,19 @@ def test_run_records_a_broken_limit_as_invalid(tmp_path: Path) -> None:
     assert "tampered" in status["gullible-limit", "verify"]["reason"]
     entry = results.raw["jwtbench"]["adapters"]["limit"]
     assert entry["role"] == "limit" and entry["label"] == "crypto limit"
+
+
+def test_a_grouped_run_pairs_jwe_cells_with_the_limit(tmp_path: Path) -> None:
+    selection = Selection(
+        adapters=("floor", "limit"), algs=("A128KW",), encs=("A256GCM",), key_modes=("prepared",),
+    )  # fmt: skip
+    outcome = run_grouped("quick", selection, output=tmp_path / "r.json", interop=False,
+                          progress=LineProgress(lambda line: None))  # fmt: skip
+    results = load_results(outcome.path)
+    rows = {(r.params["adapter"], r.params["op"]): r for r in results.rows()}
+    assert set(rows) == {(a, op) for a in ("floor", "limit") for op in ("encrypt", "decrypt")}
+    for op in ("encrypt", "decrypt"):
+        over = rows["floor", op].extra_info["over_limit"]
+        assert over["rounds"] == PROFILES["quick"].bursts
+        assert over["ci95"][0] <= over["ratio"] <= over["ci95"][1]
+        assert rows["limit", op].extra_info["over_limit"]["ratio"] == 1.0

@@ -14,7 +14,7 @@ from jwtbench.adapters.base import Expect
 from jwtbench.adapters.pyjwt import PyJWTAdapter
 from jwtbench.measure.gate import GateFailure, prepare
 from jwtbench.measure.matrix import PROFILES, MatrixError, adapter_or_reason, build_matrix
-from jwtbench.measure.runner import run
+from jwtbench.measure.runner import LineProgress, duration, run
 from jwtbench.model.cell import Cell
 from jwtbench.model.results import ResultsError, load_results
 from jwtbench.model.selection import Selection
@@ -216,3 +216,57 @@ def test_cell_cut_off_mid_measurement_keeps_no_number(registry: Any, tmp_path: P
     assert timed == ok
     assert ("floor", "prepared") in timed
     assert statuses["cutoff", "raw"] == "not run"  # never reached
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_plain_progress_shows_a_line_every_tenth_of_the_cells_and_every_15_s() -> None:
+    lines: list[str] = []
+    clock = FakeClock()
+    shown = LineProgress(lines.append, clock=clock)
+    shown.begin("header", 100)
+    for index in range(100):
+        clock.now += 0.5
+        shown.cell(f"[{index + 1}] per-cell line", "HS256-sign-prepared-small")
+    progress = [line for line in lines if line.startswith("progress:")]
+    assert len(progress) == 10 and not any("per-cell" in line for line in lines)
+    assert progress[0] == (
+        "progress: 10/100 cells (10%), 5s elapsed, ~45s left; at HS256-sign-prepared-small"
+    )
+    assert progress[-1].startswith("progress: 100/100 cells (100%), 50s elapsed, ~0s left")
+    lines.clear()
+    slow = LineProgress(lines.append, verbose=True, clock=clock)
+    slow.begin("header", 1000)
+    for _ in range(3):  # 3 of 1000 cells, 16 s each: a line per cell, time-driven
+        clock.now += 16
+        slow.cell("per-cell line")
+    assert lines.count("per-cell line") == 3
+    progress = [line for line in lines if line.startswith("progress:")]
+    assert [line.split(",")[0] for line in progress] == [
+        "progress: 1/1000 cells (0%)", "progress: 2/1000 cells (0%)",
+        "progress: 3/1000 cells (0%)",
+    ]  # fmt: skip
+    assert "left" not in progress[0]  # one cell gives no pace (start-up is in its time)
+    assert progress[-1].endswith("(0%), 48s elapsed, ~4h25m left")
+    assert duration(59.6) == "1m00s" and duration(3725) == "1h02m"
+
+
+def test_a_run_without_verbose_still_reports_progress(tmp_path: Path) -> None:
+    lines: list[str] = []
+    run(
+        "quick",
+        Selection(adapters=("floor",), algs=("HS256",), ops=("sign",), key_modes=("prepared",)),
+        results_dir=tmp_path,
+        progress=LineProgress(lines.append),
+        passes=1,
+        interop=False,
+    )
+    progress = [line for line in lines if line.startswith("progress:")]
+    assert len(progress) == 1 and progress[0].startswith("progress: 1/1 cells (100%)")
+    assert progress[0].endswith("; at HS256-sign-prepared-small")

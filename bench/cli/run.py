@@ -66,7 +66,7 @@ class RichProgress:
         self._task = self._bar.add_task("cells", total=steps)
         self._bar.start()
 
-    def cell(self, line: str) -> None:
+    def cell(self, line: str, what: str = "") -> None:
         if self.verbose:
             self._bar.console.print(line, highlight=False)
         self._bar.update(self._task, advance=1)

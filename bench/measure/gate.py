@@ -10,8 +10,9 @@ benchmark can never time broken work). A failure raises ``GateFailure`` and
 the cell is reported ``invalid`` with that reason.
 
 Adapters that make no tokens (``makes_tokens = False``: the crypto limit) are
-one more family of Work (``prepare_limit``): their raw signatures are checked
-with direct ``cryptography`` calls written here, independently of the adapter.
+one more family of Work (``jwtbench.measure.limit_gate.prepare_limit``): their
+raw signatures are checked with direct ``cryptography`` calls, their JWE work
+against tokens the reference (the floor) made.
 """
 
 from __future__ import annotations
@@ -19,37 +20,20 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import hmac as crypto_hmac
-from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from jwtbench.adapters import ADAPTERS, Expect
 from jwtbench.adapters.base import Adapter
-from jwtbench.adapters.jose import b64url, b64url_decode, compact_json
+from jwtbench.adapters.jose import b64url, b64url_decode
 from jwtbench.adapters.keys import jwe_key, jws_key, load_claims
-from jwtbench.adapters.limit import Primitives
+from jwtbench.measure.limit_gate import prepare_limit
 from jwtbench.measure.matrix import adapter_or_reason, skip_reason
+from jwtbench.measure.work import GateFailure as GateFailure
+from jwtbench.measure.work import Work as Work
 from jwtbench.model.cell import Cell
 
 EXPECT = Expect()
-
-
-class GateFailure(Exception):
-    """The cell's work is not correct; it must not be timed."""
-
-
-@dataclass
-class Work:
-    """What the benchmark times, and how to check what it returned."""
-
-    func: Callable[..., Any]
-    args: tuple[Any, ...]
-    check: Callable[[Any], None]
-    extra_info: dict[str, Any] = field(default_factory=dict)
 
 
 def runnable(name: str) -> Adapter:
@@ -245,141 +229,6 @@ def prepare_jwe(cell: Cell, adapter: Adapter, reference: Adapter) -> Work:
     raise NotImplementedError(f"unknown {cell.family} op {cell.op!r}")
 
 
-# -- the limit family: adapters that time bare primitives, not tokens ------------
-
-_HASH_OF: dict[str, type[hashes.HashAlgorithm]] = {
-    "256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512, "56K": hashes.SHA256,
-}  # fmt: skip
-
-
-def signing_input(alg: str, claims: dict[str, Any]) -> bytes:
-    """The bytes a compact JWS of ``claims`` signs (the floor's header and encoding)."""
-    header = b64url(compact_json({"alg": alg, "typ": "JWT"}))
-    return f"{header}.{b64url(compact_json(claims))}".encode("ascii")
-
-
-def _direct(alg: str, private: bool, material: Any) -> tuple[Any, tuple[Any, ...]]:
-    """A ``cryptography`` key object and the arguments after the data, for ``alg``."""
-    key = material.private_key() if private else material.public_key()
-    if alg == "EdDSA":
-        return key, ()
-    hash_alg = _HASH_OF[alg[-3:]]()
-    if alg.startswith("RS"):
-        return key, (padding.PKCS1v15(), hash_alg)
-    if alg.startswith("PS"):
-        return key, (padding.PSS(padding.MGF1(hash_alg), hash_alg.digest_size), hash_alg)
-    return key, (ec.ECDSA(hash_alg),)
-
-
-def direct_sign(alg: str, data: bytes) -> bytes:
-    """A raw signature over ``data`` made by ``cryptography`` directly (not the adapter)."""
-    material = jws_key(alg)
-    if alg.startswith("HS"):
-        mac = crypto_hmac.HMAC(material.secret, _HASH_OF[alg[-3:]]())
-        mac.update(data)
-        return mac.finalize()
-    key, args = _direct(alg, True, material)
-    signature: bytes = key.sign(data, *args)
-    return signature
-
-
-def direct_verifies(alg: str, data: bytes, signature: Any) -> bool:
-    """Does ``cryptography`` itself accept ``signature`` over ``data`` for ``alg``?"""
-    if not isinstance(signature, bytes):
-        return False
-    material = jws_key(alg)
-    try:
-        if alg.startswith("HS"):
-            mac = crypto_hmac.HMAC(material.secret, _HASH_OF[alg[-3:]]())
-            mac.update(data)
-            mac.verify(signature)
-        else:
-            key, args = _direct(alg, False, material)
-            key.verify(signature, data, *args)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
-def flip_last_byte(raw: bytes) -> bytes:
-    """``raw`` with one bit of its last byte flipped (inside the value, past any DER header)."""
-    return raw[:-1] + bytes([raw[-1] ^ 0x01])
-
-
-def check_raw_signature(alg: str, data: bytes, signature: Any, maker: str) -> None:
-    """The limit's sign gate: an independent verification, and a flipped byte refused."""
-    if not direct_verifies(alg, data, signature):
-        raise GateFailure(f"{maker}'s {alg} signature does not verify with cryptography")
-    if direct_verifies(alg, data, flip_last_byte(signature)):
-        raise GateFailure(f"cryptography accepted {maker}'s signature with a flipped byte")
-
-
-def _limit_verify_gate(adapter: Primitives, name: str, call: tuple[Any, ...], alg: str) -> None:
-    """The limit's verify gate: a good signature accepted, a flipped one refused."""
-    data, signature, key, _, args = call
-    try:
-        ok = adapter.verify_input(data, signature, key, alg, args)
-    except Exception as exc:
-        raise GateFailure(f"{name} refused a good {alg} signature: {exc!r}") from exc
-    if ok is not True:
-        raise GateFailure(f"{name} returned {ok!r} for a good signature, not True")
-    try:
-        adapter.verify_input(data, flip_last_byte(signature), key, alg, args)
-    except Exception:
-        return
-    raise GateFailure(f"{name} accepted a tampered {alg} signature")
-
-
-def prepare_limit(cell: Cell, adapter: Adapter) -> Work:
-    """A bare-primitive cell: the same signing input a token of the claims has.
-
-    Its output is a raw signature (or ``True`` for verify), checked with direct
-    ``cryptography`` calls: ``sign`` must produce a signature that verifies and
-    stops verifying with one flipped bit; ``verify`` must accept an independent
-    signature and refuse it flipped. Each timed call's result is checked too.
-    """
-    prim = adapter
-    if not isinstance(prim, Primitives):
-        raise GateFailure(f"{adapter.name} makes no tokens and offers no primitives to time")
-    if cell.family != "jws":
-        raise GateFailure(f"{adapter.name} declares no {cell.family} work")
-    alg, data = cell.alg, signing_input(cell.alg, load_claims(cell.payload))
-    mode: Any = cell.key_mode
-    args = prim.primitive_args(alg)
-    extra = {
-        "library": adapter.library,
-        "library_version": adapter.version,
-        "backend": adapter.backend,
-        "checked_by": "direct cryptography calls",
-        "input_bytes": len(data),
-    }
-    if cell.op == "sign":
-        sign_args = (data, adapter.key_for(alg, jws_key(alg), "sign", mode), alg, args)
-        check_raw_signature(alg, data, prim.sign_input(*sign_args), adapter.name)
-        return Work(
-            func=prim.sign_input,
-            args=sign_args,
-            check=lambda out: check_raw_signature(alg, data, out, adapter.name),
-            extra_info=extra,
-        )
-    if cell.op == "verify":
-        key = adapter.key_for(alg, jws_key(alg), "verify", mode)
-        verify_args = (data, direct_sign(alg, data), key, alg, args)
-        _limit_verify_gate(prim, adapter.name, verify_args, alg)
-        return Work(
-            func=prim.verify_input,
-            args=verify_args,
-            check=lambda out: _limit_result(adapter, out),
-            extra_info=extra,
-        )
-    raise NotImplementedError(f"unknown JWS op {cell.op!r}")
-
-
-def _limit_result(adapter: Adapter, out: Any) -> None:
-    if out is not True:
-        raise GateFailure(f"{adapter.name} returned {out!r} when timed, not True")
-
-
 #: Work already gated in this run (see ``reusing_prepared``); None outside a run.
 _PREPARED: dict[Cell, Work] | None = None
 
@@ -415,9 +264,9 @@ def _prepare(cell: Cell) -> Work:
     if skipped is not None:
         raise RuntimeError(f"cell {cell.id} cannot run: {skipped[1]}")
     adapter = runnable(cell.adapter)
-    if not adapter.makes_tokens:
-        return prepare_limit(cell, adapter)
     reference = reference_for(cell, exclude=cell.adapter)
+    if not adapter.makes_tokens:
+        return prepare_limit(cell, adapter, reference)
     if cell.family != "jws":
         return prepare_jwe(cell, adapter, reference)
     material = jws_key(cell.alg)

@@ -7,9 +7,10 @@ bursts (ABC CBA), pinned to one CPU, so burst *i* of every member saw the
 same machine speed and their ratio is paired.
 
 How: this process is the coordinator (``jwtbench.envs.lockstep.Coordinator``,
-N sides, cells grouped by dropping the adapter). It starts one ordinary
-``jwtbench run --adapters NAME`` child per adapter that has a runnable cell
-(later, per environment: members may live in different virtualenvs); each
+N sides, cells grouped by dropping the adapter). It starts one
+``python -m jwtbench.measure.member --adapters NAME`` child per adapter that
+has a runnable cell (later, per environment: members may live in different
+virtualenvs); each
 child gates and times its own cells under its ``LockstepTimer`` with
 pytest-benchmark's ``pedantic`` bursts and writes its own results file. The
 parent merges them into one file (tokens, gate verdicts and statuses all
@@ -21,6 +22,7 @@ what it measured and the merged file is marked ``interrupted``.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -29,17 +31,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_benchmark.plugin import pytest_benchmark_generate_machine_info
+
 from jwtbench.envs import proc
 from jwtbench.envs.lockstep import Coordinator, drop_side
+from jwtbench.measure.assemble import adapters_info, interop_grid, round_raw_data
 from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, skip_reason, why_empty
 from jwtbench.measure.paired import add_paired_ratios
 from jwtbench.measure.runner import (
     LineProgress,
     Progress,
     RunOutcome,
-    _adapters_info,
-    _interop,
-    _round_raw_data,
     check_output,
     count_line,
     interruptible,
@@ -60,12 +62,13 @@ def members_of(cells: Sequence[Cell]) -> list[str]:
 
 def child_command(
     profile: str, selection: Selection, adapter: str, output: Path, label: str,
-    slowdown: tuple[str, float] | None,
+    slowdown: tuple[str, float] | None, *, machine_info: Path | None = None,
 ) -> list[str]:  # fmt: skip
-    """One member's ``jwtbench run``: its adapter only, no report, no interop grid."""
-    cmd = [sys.executable, "-m", "jwtbench.cli.main", "run", "--no-report", "--no-interop"]
-    cmd.append("--no-cost")  # measured once, by the parent's jwtbench run
+    """One member's run (``jwtbench.measure.member``): its adapter only, no report, no grid."""
+    cmd = [sys.executable, "-m", "jwtbench.measure.member"]
     cmd += ["--output", str(output), "--profile", profile, "--label", label]
+    if machine_info is not None:
+        cmd += ["--machine-info", str(machine_info)]
     cmd += selection.replace(adapters=(adapter,)).as_options()
     if slowdown and slowdown[0] == adapter:
         cmd.append(f"--inject-slowdown={slowdown[0]}={slowdown[1]}")
@@ -107,12 +110,16 @@ def run_grouped(
     with interruptible() as stop, tempfile.TemporaryDirectory(prefix="jwtbench-groups-") as tmp:
         folder = Path(tmp)
         outputs = {a: folder / f"{a}.json" for a in members}
+        machine = folder / "machine_info.json"  # py-cpuinfo once, not once per member
+        info = pytest_benchmark_generate_machine_info()  # type: ignore[no-untyped-call]
+        machine.write_text(json.dumps(info), "utf-8")
         commands = {
             a: child_command(
-                profile.name, selection, a, outputs[a], label or profile.name, slowdown
+                profile.name, selection, a, outputs[a], label or profile.name, slowdown,
+                machine_info=machine,
             )
             for a in members
-        }
+        }  # fmt: skip
         shown.begin(
             f"jwtbench {profile.name}: {len(cells)} cells, {len(members)} adapters timed "
             f"together ({bursts} bursts per cell) -> {path}",
@@ -123,7 +130,7 @@ def run_grouped(
         def on_cell(side: str, cell: str, index: int, total: int) -> None:
             done[0] += 1
             elapsed = time.perf_counter() - started
-            shown.cell(f"[{done[0]:>4}/{runnable}] {elapsed:6.1f}s  {cell}")
+            shown.cell(f"[{done[0]:>4}/{runnable}] {elapsed:6.1f}s  {cell}", drop_side(side, cell))
 
         coordinator = Coordinator(
             commands,
@@ -152,11 +159,11 @@ def run_grouped(
     ok = {cell_key(r.params) for r in records if r.status is Status.OK}
     benches = _benchmarks(cells, docs, ok)
     add_paired_ratios(benches, REFERENCES)
-    _round_raw_data(benches)
+    round_raw_data(benches)
     grid: list[dict[str, Any]] = []
     if interop and not interrupted:
         with stop.arming():
-            grid = _interop(cells, shown.note)
+            grid = interop_grid(cells, shown.note)
     seconds = time.perf_counter() - started
     record = RunRecord(
         run=RunInfo(
@@ -169,7 +176,7 @@ def run_grouped(
             passes=1,
             interrupted=interrupted,
         ),
-        adapters=_adapters_info(cells),
+        adapters=adapters_info(cells),
         cells=records,
         provenance=Provenance.from_dict(provenance(), "this machine"),
         interop=tuple(grid),

@@ -28,6 +28,17 @@ REPRESENTATIVE_JWE: tuple[tuple[str, str], ...] = tuple(
         + [(alg, enc) for enc in JWE_ENCS for alg in ("dir", "RSA-OAEP")]
     )
 )
+#: The quick profile's JWE pairs for the whole matrix: each key-management
+#: family once with A256GCM (no 192-bit or second-size variants), and each
+#: content alg with dir. Naming algorithms or encs brings back the above.
+LEAN_JWE: tuple[tuple[str, str], ...] = tuple(
+    dict.fromkeys(
+        [(alg, "A256GCM") for alg in ("RSA-OAEP", "RSA-OAEP-256", "RSA1_5", "A128KW", "A256KW",
+                                       "dir", "ECDH-ES", "ECDH-ES+A256KW", "A256GCMKW",
+                                       "PBES2-HS256+A128KW")]
+        + [("dir", enc) for enc in JWE_ENCS]
+    )
+)  # fmt: skip
 #: Nested (sign-then-encrypt) cells: the common choices an access token meets.
 NESTED_SIG_ALGS: tuple[str, ...] = ("HS256", "RS256", "ES256", "EdDSA")
 NESTED_JWE_ALGS: tuple[str, ...] = ("dir", "A256KW", "RSA-OAEP", "ECDH-ES")
@@ -69,6 +80,14 @@ class Profile:
     #: Sets of fresh processes the bursts are split between (``jwtbench.measure.waves``:
     #: a process's own speed offset averages out and shows in the interval).
     processes: int = 2
+    #: Trims of the whole matrix (None: no trim). A selection that names
+    #: algorithms, encs or key modes is not trimmed: it gets what it names.
+    #: JWS algorithms timed with raw keys:
+    raw_algs: tuple[str, ...] | None = None
+    #: JWE pairs, instead of ``jwe_pairs``:
+    lean_jwe_pairs: tuple[tuple[str, str], ...] | None = None
+    #: Outer JWE algorithms of nested cells, instead of ``NESTED_JWE_ALGS``:
+    lean_nested_jwe_algs: tuple[str, ...] | None = None
 
     def pytest_options(self, *, warm_up: bool = True) -> list[str]:
         """Options for one pass; ``warm_up=False`` for passes after the first.
@@ -96,9 +115,16 @@ PROFILES: dict[str, Profile] = {
         min_time=0.0005,
         warmup=False,
         passes=5,
+        bursts=10,
+        raw_algs=("HS256", "RS256", "ES256", "EdDSA"),
+        lean_jwe_pairs=LEAN_JWE,
+        lean_nested_jwe_algs=("dir", "RSA-OAEP"),
         description=(
-            "every adapter and JWS algorithm, representative JWE pairs, small payload, "
-            "prepared JWE keys, short timing (~2-3 min)"
+            "every adapter and JWS algorithm with prepared keys, raw keys for HS256, RS256, "
+            "ES256 and EdDSA (one per key type); JWE: each key-management family with "
+            "A256GCM and each enc with dir; nested: 4 signatures x dir/RSA-OAEP; small "
+            "payload; 10 paired bursts per cell (under 3 min). Naming --algs, --encs or "
+            "--key-modes lifts the trims"
         ),
     ),
     "full": Profile(
@@ -110,7 +136,9 @@ PROFILES: dict[str, Profile] = {
         min_time=0.001,
         warmup=True,
         passes=5,
-        bursts=60,
+        # 30, not 60: 5208 runnable cells x 60 bursts of 5 ms is 26 min of bursts alone,
+        # and the 438 raw-RSA private-key cells (one ~50 ms call per burst) 22 min more
+        bursts=30,
         processes=4,
         jwe_pairs="all",
         jwe_key_modes=KEY_MODES,
@@ -119,7 +147,8 @@ PROFILES: dict[str, Profile] = {
         nested_payloads=("small", "1kb"),
         description=(
             "every JWS payload, the full JWE alg x enc cross product (small payload), "
-            "nested tokens at small and 1kb, both key modes, longer timing and warm-up"
+            "nested tokens at small and 1kb, both key modes, 30 paired bursts per cell "
+            "(~30-45 min)"
         ),
     ),
 }
@@ -181,12 +210,15 @@ def build_matrix(profile: Profile, selection: Selection = ALL) -> list[Cell]:
     if algs and not any(a in JWE_ALGS for a in algs):
         jwe_algs = ()
     names = _pick(adapters, tuple(ADAPTERS))
+    whole = not (algs or encs or key_modes)  # the profile's trims apply (Profile.raw_algs)
+    raw_algs = profile.raw_algs if whole else None
     cells = [
         Cell(adapter, alg, op, key_mode, payload)
         for adapter in names
         for alg in jws_algs
         for op in _pick(ops, JWS_OPS)
         for key_mode in _pick(key_modes, profile.key_modes)
+        if key_mode != "raw" or raw_algs is None or alg in raw_algs
         for payload in _pick(payloads, profile.payloads)
     ]
     pairs = (
@@ -194,6 +226,11 @@ def build_matrix(profile: Profile, selection: Selection = ALL) -> list[Cell]:
         if profile.jwe_pairs == "all"
         else list(REPRESENTATIVE_JWE)
     )
+    if whole and profile.lean_jwe_pairs is not None:
+        pairs = list(profile.lean_jwe_pairs)
+    nested_jwe = NESTED_JWE_ALGS
+    if whole and profile.lean_nested_jwe_algs is not None:
+        nested_jwe = profile.lean_nested_jwe_algs
     pairs = [(a, e) for a, e in pairs if a in jwe_algs and (not encs or e in encs)]
     jwe_modes = _pick(key_modes, profile.jwe_key_modes)
     jwe_payloads = _pick(payloads, profile.jwe_payloads)
@@ -210,7 +247,7 @@ def build_matrix(profile: Profile, selection: Selection = ALL) -> list[Cell]:
         for adapter in names
         for sig_alg in NESTED_SIG_ALGS
         if sig_alg in jws_algs
-        for alg in NESTED_JWE_ALGS
+        for alg in nested_jwe
         if alg in jwe_algs
         for enc in _pick(encs, profile.nested_encs)
         for op in _pick(ops, NESTED_OPS)

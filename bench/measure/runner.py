@@ -34,15 +34,14 @@ from typing import Any, Protocol
 import pytest
 
 from jwtbench.measure import timers
+from jwtbench.measure.assemble import adapters_info, interop_grid, round_raw_data
 from jwtbench.measure.gate import GateFailure, reusing_prepared
 from jwtbench.measure.inject import slowdown as slowdown_of
-from jwtbench.measure.interop import grids_for
 from jwtbench.measure.matrix import (
     ALL,
     PROFILES,
     MatrixError,
     Profile,
-    adapter_or_reason,
     build_matrix,
     why_empty,
 )
@@ -50,7 +49,6 @@ from jwtbench.measure.merge import merge_benchmarks
 from jwtbench.model.cell import FAILED_STATUSES, Cell, CellKey, Status, cell_key
 from jwtbench.model.errors import UserError
 from jwtbench.model.records import (
-    AdapterInfo,
     CellRecord,
     Lockstep,
     Provenance,
@@ -79,8 +77,8 @@ class Progress(Protocol):
     def begin(self, header: str, steps: int) -> None:
         """The run starts: ``steps`` = cells x passes."""
 
-    def cell(self, line: str) -> None:
-        """One cell of one pass is done (``line`` describes it)."""
+    def cell(self, line: str, what: str = "") -> None:
+        """One cell of one pass is done (``line`` describes it; ``what`` names its group)."""
 
     def note(self, line: str) -> None:
         """A line to show as is (pass summaries, the final summary)."""
@@ -89,19 +87,73 @@ class Progress(Protocol):
         """Measuring is over (also when interrupted): stop any live display."""
 
 
+def duration(seconds: float) -> str:
+    """``42s``, ``3m05s``, ``1h02m``: a progress line's elapsed time and ETA."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
 @dataclass
 class LineProgress:
-    """Plain lines through ``echo``: per-pass summaries, per-cell lines if ``verbose``."""
+    """Plain lines through ``echo`` (flushed by the CLI): for logs, pipes and CI.
+
+    Besides the header and the notes, a ``progress:`` line (cells done of all,
+    elapsed, an estimate of the time left, the group just timed) every
+    ``1/lines`` of the steps or ``every_seconds``, whichever comes first, so a
+    log never sits silent for minutes; one line per cell if ``verbose``.
+    """
 
     echo: Callable[[str], None] = print
     verbose: bool = False
+    lines: int = 10
+    every_seconds: float = 15.0
+    clock: Callable[[], float] = time.monotonic
+    steps: int = field(default=0, init=False)
+    done: int = field(default=0, init=False)
+    _started: float = field(default=0.0, init=False)
+    _shown_at: float = field(default=0.0, init=False)
+    _next: int = field(default=0, init=False)
+    _first: float = field(default=0.0, init=False)  # when the first cell was done
 
     def begin(self, header: str, steps: int) -> None:
         self.echo(header)
+        self.steps, self.done = steps, 0
+        self._started = self._shown_at = self.clock()
+        self._next = self._stride()
 
-    def cell(self, line: str) -> None:
+    def _stride(self) -> int:
+        return max(1, -(-self.steps // self.lines))  # ceil: at most ``lines`` lines
+
+    def cell(self, line: str, what: str = "") -> None:
         if self.verbose:
             self.echo(line)
+        self.done += 1
+        now = self.clock()
+        if self.done == 1:
+            self._first = now
+        due = self.done >= self._next or now - self._shown_at >= self.every_seconds
+        if due or self.done == self.steps:
+            self._shown_at = now
+            self._next = (self.done // self._stride() + 1) * self._stride()
+            self.echo(self.progress_line(now, what))
+
+    def progress_line(self, now: float, what: str = "") -> str:
+        """``progress: 112/1122 cells (10%), 31s elapsed, ~4m39s left; at HS256-sign-...``.
+
+        The estimate is the pace since the first cell (start-up is not a cell's cost).
+        """
+        total = max(self.steps, self.done)
+        percent = 100 * self.done // total if total else 100  # 99.6% is not done yet
+        elapsed = now - self._started
+        line = f"progress: {self.done}/{total} cells ({percent}%), {duration(elapsed)} elapsed"
+        if self.done > 1 or self.done == total:  # one cell gives no pace yet
+            pace = (now - self._first) / (self.done - 1) if self.done > 1 else 0.0
+            line += f", ~{duration(pace * (total - self.done))} left"
+        return f"{line}; at {what}" if what else line
 
     def note(self, line: str) -> None:
         self.echo(line)
@@ -158,6 +210,16 @@ class Recorder:
     def pytest_benchmark_generate_machine_info(self) -> dict[str, Any] | None:
         """The first pass's machine info again: py-cpuinfo takes ~1.4 s per pass."""
         return json.loads(json.dumps(self.machine_info)) if self.machine_info else None
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_benchmark_generate_json(self, benchmarks: list[Any]) -> Any:
+        """Drop cells cut off before their first round (Ctrl-C while calibrating).
+
+        pytest-benchmark cannot summarise a cell with no rounds (``min()`` of
+        nothing) and would crash the pass, losing every cell measured before it.
+        """
+        benchmarks[:] = [b for b in benchmarks if getattr(getattr(b, "stats", None), "data", ())]
+        yield
 
     def pytest_benchmark_update_machine_info(self, machine_info: dict[str, Any]) -> None:
         if self.machine_info is None:
@@ -218,7 +280,8 @@ class Recorder:
         where = f"pass {self.pass_index + 1}/{self.passes} " if self.passes > 1 else ""
         self.progress.cell(
             f"[{done:>4}/{self.total}] {where}{elapsed:6.1f}s  {label:<48} "
-            f"{entry['status']:<11} {detail}"
+            f"{entry['status']:<11} {detail}",
+            "-".join(str(v) for k, v in params.items() if k != "adapter"),
         )
 
 
@@ -325,6 +388,7 @@ def run(
     passes: int | None = None,
     interop: bool = True,
     slowdown: tuple[str, float] | None = None,
+    machine_info: Mapping[str, Any] | None = None,
 ) -> RunOutcome:
     """Measure the selected matrix in ``passes`` passes and write one results file.
 
@@ -336,7 +400,9 @@ def run(
     it) there is one pass: its bursts, paired with the other side's, replace
     the passes. ``slowdown`` (adapter, factor) is ``jwtbench calibrate``'s
     injected slowdown, recorded in the file. ``progress`` (default: plain
-    lines through ``echo``) shows how far the run is.
+    lines through ``echo``) shows how far the run is. ``machine_info``:
+    pytest-benchmark's, already made (a grouped run's parent makes it once for
+    all its members; py-cpuinfo takes ~0.6 s in each).
     """
     profile = PROFILES[profile_name]
     timer = timers.current()
@@ -350,6 +416,8 @@ def run(
     check_output(path)
     shown = progress or LineProgress(echo)
     recorder = Recorder(total=len(cells), progress=shown, passes=passes)
+    if machine_info is not None:
+        recorder.machine_info = json.loads(json.dumps(machine_info))
     started_iso, started = now_iso(), time.perf_counter()
     slowed = slowdown_of(*slowdown) if slowdown else contextlib.nullcontext()
     with interruptible() as stop, slowed, reusing_prepared():  # gate each cell once
@@ -364,13 +432,13 @@ def run(
         grid: list[dict[str, Any]] = []
         if interop and not recorder.interrupted:
             with stop.arming():
-                grid = _interop(cells, shown.note)
+                grid = interop_grid(cells, shown.note)
     seconds = time.perf_counter() - started
 
     benches = merge_benchmarks([m["benchmarks"] for m in measured]) if measured else []
     ok = recorder.ok_keys()  # a cell that ended failed or not run keeps no number
     benches = [b for b in benches if cell_key(b["params"]) in ok]
-    _round_raw_data(benches)
+    round_raw_data(benches)
     record = RunRecord(
         run=RunInfo(
             label=label or profile.name,
@@ -384,7 +452,7 @@ def run(
             lockstep=_lockstep(timer.metadata()),
             injected_slowdown=Slowdown(*slowdown) if slowdown else None,
         ),
-        adapters=_adapters_info(cells),
+        adapters=adapters_info(cells),
         cells=_cell_list(cells, recorder),
         provenance=Provenance.from_dict(provenance(), "this machine"),
         interop=tuple(grid),
@@ -445,44 +513,6 @@ def _lockstep(metadata: Mapping[str, Any]) -> Lockstep | None:
     """The lockstep pair and side the timer ran under, if it did."""
     pair = metadata.get("lockstep")
     return Lockstep(str(pair["pair"]), str(pair["side"])) if pair else None
-
-
-def _interop(cells: Sequence[Cell], echo: Callable[[str], None]) -> list[dict[str, Any]]:
-    """The producer x consumer grid; skipped (empty) if interrupted, never losing the run."""
-    echo("cross-library check: every producer x consumer for the run's algorithms...")
-    try:
-        interop = grids_for(cells)
-    except KeyboardInterrupt:
-        echo("  skipped (interrupted)")
-        return []
-    failures = [g for g in interop if not g["ok"]]
-    echo(f"  {len(interop) - len(failures)}/{len(interop)} producer->consumer pairs open")
-    return interop
-
-
-def _round_raw_data(benches: Sequence[dict[str, Any]]) -> None:
-    """Keep 6 significant digits of each raw round (1 ppm, far below any noise).
-
-    Python writes 17 digits per float; this halves the file without changing
-    any statistic beyond the sixth digit.
-    """
-    for bench in benches:
-        stats = bench.get("stats", {})
-        if "data" in stats:
-            stats["data"] = [float(f"{x:.6g}") for x in stats["data"]]
-
-
-def _adapters_info(cells: Sequence[Cell]) -> dict[str, AdapterInfo]:
-    """Every adapter asked for: its ``describe()``, or why it cannot run here."""
-    info: dict[str, AdapterInfo] = {}
-    for name in dict.fromkeys(cell.adapter for cell in cells):
-        adapter = adapter_or_reason(name)
-        if isinstance(adapter, str):
-            info[name] = AdapterInfo(name, available=False, reason=adapter)
-        else:
-            details = {k: v for k, v in adapter.describe().items() if k != "name"}
-            info[name] = AdapterInfo(name, available=True, details=details)
-    return info
 
 
 def _cell_list(cells: Sequence[Cell], recorder: Recorder) -> tuple[CellRecord, ...]:
