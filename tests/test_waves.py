@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from jwtbench.measure import waves
+from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.paired import summarise, summarise_processes
 from jwtbench.model.results import load_results
 from jwtbench.model.selection import Selection
@@ -72,5 +73,6 @@ def test_sets_are_merged_and_an_interrupted_set_keeps_the_others(
     limit = next(b for b in raw["benchmarks"] if b["params"]["adapter"] == "limit")
     assert len(limit["extra_info"]["merged_runs"]) == 2
     over = limit["extra_info"]["over_floor"]
-    assert over["processes"] == 2 and over["rounds"] == 2 * waves.split_bursts(20, 3)
+    per_set = waves.split_bursts(PROFILES["quick"].bursts, 3)
+    assert over["processes"] == 2 and over["rounds"] == 2 * per_set
     assert 0 < over["ci95"][0] <= over["ratio"] <= over["ci95"][1] < 1.0  # beats the floor
