@@ -47,7 +47,7 @@ class CostSettings:
 
 #: Per run profile: quick stays at a few seconds per library.
 SETTINGS: Mapping[str, CostSettings] = {
-    "quick": CostSettings(samples=5, budget=0.03, timeout=120.0),
+    "quick": CostSettings(samples=3, budget=0.03, timeout=120.0),
     "full": CostSettings(samples=15, budget=0.25, timeout=600.0),
 }
 
