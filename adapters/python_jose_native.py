@@ -34,7 +34,7 @@ NATIVE_CLASSES: dict[str, tuple[str, str]] = {
 
 #: What ``pip install 'python-jose[pycryptodome]'`` really runs, probed in an env of its
 #: own without cryptography (``jwtbench.envs.probe.probe_python_jose``; rerun by
-#: tests/test_isolate.py). python-jose 3.5.0; pycryptodome 3.23.0.
+#: tests/test_isolate.py). python-jose 3.5.0, pycryptodome 3.24.1 (probe run 2026-12-02).
 PYCRYPTODOME_FINDING: dict[str, Any] = {
     "install": "python-jose[pycryptodome]==3.5.0",
     "backend": "native",  # rsa_backend.RSAKey, ecdsa_backend.ECDSAECKey, native.HMACKey

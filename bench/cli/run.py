@@ -9,6 +9,7 @@ elsewhere) and maps an interrupted run to the signal's exit code.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.cli.report import report_dir_for, write_report_for
 from jwtbench.measure import timers
 from jwtbench.measure.groups import run_grouped
+from jwtbench.measure.isolate import IsolatedRun, needs_isolation, run_isolated
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, run
 from jwtbench.model.cell import ALL_OPS, KEY_MODES
@@ -107,7 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     profile = profile_of(args)
     if args.passes is not None and args.passes < 1:
         raise UsageError(f"--passes must be at least 1, got {args.passes}")
-    selection = Selection.parse({name: getattr(args, name) for name in FIELDS})
+    selection = Selection.parse({name: getattr(args, name) for name in [*FIELDS, "shard"]})
     output = Path(args.output) if args.output else None
     if output is not None and not args.no_report and report_dir_for(output).is_file():
         raise UsageError(f"the report folder {report_dir_for(output)} is a file; use --no-report")
@@ -119,7 +121,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         "interop": not args.no_interop,
         "slowdown": _slowdown(args.inject_slowdown),
     }
-    if grouped(args):
+    isolate = args.isolate or needs_isolation(selection, args.lib)
+    if isolate and not grouped(args):
+        raise UsageError("--isolate / --lib time groups across envs: drop --no-groups / --passes")
+    if isolate:
+        ask = IsolatedRun(profile, selection, tuple(args.lib), args.isolate, **_env_options(args))
+        outcome = run_isolated(dataclasses.replace(ask, **common))
+    elif grouped(args):
         outcome = run_grouped(profile, selection, **common)
     else:
         outcome = run(profile, selection, passes=args.passes, **common)
@@ -130,6 +138,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"report:  {write_report_for(outcome.path)}")
     broken = outcome.counts.get("invalid", 0) + outcome.counts.get("error", 0)
     return 1 if broken and args.strict else 0
+
+
+def _env_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "env_root": Path(args.env_root) if args.env_root else None,
+        "installer": args.installer,
+    }
 
 
 def _interrupted(outcome: RunOutcome) -> int:
@@ -191,6 +206,7 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "adapter (the default: ratios between libraries are then paired)",
     )
     run_.add_argument("--no-interop", action="store_true", help="skip the producer x consumer grid")
+    _add_isolation(run_)
     run_.add_argument(
         "--inject-slowdown",
         metavar="ADAPTER=FACTOR",
@@ -213,6 +229,39 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "-v", "--verbose", action="store_true", help="one line per cell and pass, with its ops/s"
     )
     run_.set_defaults(func=cmd_run)
+
+
+def _add_isolation(parser: argparse.ArgumentParser) -> None:
+    """``--isolate``, ``--lib``, ``--shard`` and where envs live (jwtbench.measure.isolate)."""
+    parser.add_argument(
+        "--isolate",
+        action="store_true",
+        help="measure every library in its own cached virtualenv (uv, else venv + pip) "
+        "holding jwtbench and that library only; groups stay paired across envs. "
+        "Automatic (for the adapters that need it) with --lib or when --adapters names "
+        "two that install the same module (pyjwt, jwt)",
+    )
+    parser.add_argument(
+        "--lib",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="also measure this requirement in its own env, as column ADAPTER@VERSION "
+        "(repeatable: --lib pyjwt==2.8.0 --lib pyjwt==2.15.1); without --adapters the "
+        "other columns are the floor and the limit",
+    )
+    parser.add_argument(
+        "--env-root", help="where envs are cached (default: ~/.cache/jwtbench/envs)"
+    )
+    parser.add_argument(
+        "--installer", choices=("auto", "uv", "pip"), default="auto", help="env builder"
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="run only shard K of N: a deterministic slice of the matrix keeping each group "
+        "(cells differing only by adapter) whole; jwtbench merge joins the N files",
+    )
 
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:

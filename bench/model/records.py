@@ -304,7 +304,7 @@ class RunRecord:
             "schema_version": SCHEMA_VERSION,
             "label": run.label,
             "profile": run.profile,
-            "selection": {k: list(v) if v else None for k, v in run.selection.items()},
+            "selection": {k: _names(v) for k, v in run.selection.items()},
             "started": run.started,
             "finished": run.finished,
             "seconds": run.seconds,
@@ -364,6 +364,13 @@ def _optional(meta: Mapping[str, Any], key: str, where: str) -> dict[str, Any] |
     return _need(meta, key, dict, where) if meta.get(key) is not None else None
 
 
+def _names(value: Any) -> Any:
+    """A selection field: a list of names, None (all), or a string (``"shard": "K/N"``)."""
+    if isinstance(value, str):
+        return value
+    return list(value) if value else None
+
+
 def _run_info(meta: Mapping[str, Any], where: str) -> RunInfo:
     selection = _need(meta, "selection", dict, where)
     lockstep = _optional(meta, "lockstep", where)
@@ -372,7 +379,7 @@ def _run_info(meta: Mapping[str, Any], where: str) -> RunInfo:
     return RunInfo(
         label=str(meta.get("label") or meta.get("profile") or ""),
         profile=_need(meta, "profile", str, where),
-        selection={str(k): list(v) if v else None for k, v in selection.items()},
+        selection={str(k): _names(v) for k, v in selection.items()},
         started=None if started is None else str(started),
         finished=None if finished is None else str(finished),
         seconds=float(_need(meta, "seconds", (int, float), where)),
