@@ -287,6 +287,9 @@ class RunRecord:
     #: How a grouped run timed its groups together (``{pair, bursts, members, cpu}``;
     #: only in runs made by ``jwtbench.measure.groups``).
     groups: Mapping[str, Any] | None = None
+    #: ``jwtbench merge``: the shard files joined into this one (file, shard, node, cells,
+    #: seconds, started); only in merged files.
+    merged_shards: tuple[Mapping[str, Any], ...] | None = None
 
     def by_key(self) -> dict[CellKey, CellRecord]:
         """Every cell by its ``cell_key`` (how ``compare`` and ``export`` look cells up)."""
@@ -325,6 +328,8 @@ class RunRecord:
             out["ab"] = _copy(dict(self.ab))
         if self.groups is not None:
             out["groups"] = _copy(dict(self.groups))
+        if self.merged_shards is not None:
+            out["merged_shards"] = _copy([dict(s) for s in self.merged_shards])
         out["provenance"] = self.provenance.to_dict()
         return out
 
@@ -347,6 +352,11 @@ class RunRecord:
             units=Units.from_dict(_need(meta, "units", dict, where), f"{where}.units"),
             ab=_optional(meta, "ab", where),
             groups=_optional(meta, "groups", where),
+            merged_shards=(
+                tuple(_need(meta, "merged_shards", list, where))
+                if meta.get("merged_shards") is not None
+                else None
+            ),
         )
 
 

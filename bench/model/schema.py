@@ -24,7 +24,10 @@ SCHEMA_HISTORY: Mapping[int, str] = {
     "passes and interop required (interop null: not recorded, in migrated files); "
     "lockstep, injected_slowdown and ab declared; "
     "a cell's status must be one of jwtbench.model.cell.Status; later, without a "
-    "version change: groups, extra_info.over_floor / over_limit (grouped runs)",
+    "version change: groups, extra_info.over_floor / over_limit (grouped runs); "
+    "selection.shard (run --shard K/N), merged_shards (jwtbench merge), "
+    "provenance.jwtbench, adapters[name].adapter / .env and groups.isolated "
+    "(run --isolate / --lib)",
 }
 
 
