@@ -27,7 +27,8 @@ installer's last lines as the reason, and the run goes on without it.
 
 Isolation is automatic when ``--lib`` is given or when two adapters named in
 ``--adapters`` install the same module (pyjwt and jwt); then only the members
-that cannot run here get an env. ``--isolate`` puts every library in its own.
+that cannot run here (unavailable in this env) get an env of their own.
+``--isolate`` puts every library in its own.
 
 The interop grid crosses envs with tokens as data: each member signs one token
 per JWS algorithm in its own interpreter (``produce``) and every member
@@ -185,7 +186,6 @@ def plan_members(selection: Selection, libs: Sequence[str], *, everything: bool)
         adapters = [n for n, c in ADAPTERS.items() if c.role != "library"]
     else:
         adapters = list(ADAPTERS)
-    shared = _shared_module(adapters)
     members: list[Member] = []
     for name in adapters:
         if any(m.adapter == name for m in lib_members) and not named:
@@ -193,7 +193,7 @@ def plan_members(selection: Selection, libs: Sequence[str], *, everything: bool)
         cls = adapter_class(name)
         here = skip_reason(Cell(name, "HS256", "sign", "prepared", "small"))
         unavailable_here = here is not None and here[0] is Status.UNAVAILABLE
-        if cls.role != "library" or not (everything or (shared and unavailable_here)):
+        if cls.role != "library" or not (everything or unavailable_here):
             members.append(Member(name))
         else:
             members.append(Member(name, default_spec(name)))
