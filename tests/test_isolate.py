@@ -41,6 +41,7 @@ def test_measuring_requirements_hold_no_measured_library() -> None:
 def test_conflicting_adapters_isolate_only_the_one_that_cannot_run_here() -> None:
     chosen = Selection(adapters=("floor", "pyjwt", "jwt"))
     assert needs_isolation(chosen, ()) and not needs_isolation(Selection(("floor", "pyjwt")), ())
+    assert not needs_isolation(Selection(("python-jose", "python-jose-native")), ())
     assert plan_members(chosen, (), everything=False) == [
         Member("floor"), Member("pyjwt"), Member("jwt", "jwt")
     ]  # fmt: skip

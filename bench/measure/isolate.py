@@ -169,8 +169,16 @@ def needs_isolation(selection: Selection, libs: Sequence[str]) -> bool:
 
 
 def _shared_module(adapters: Sequence[str]) -> bool:
-    modules = [adapter_class(n).module for n in adapters if adapter_class(n).role == "library"]
-    return len(modules) != len(set(modules))
+    """Two libraries install one module (pyjwt, jwt: ``jwt``); unknown names are the matrix's.
+
+    Two adapters of one library (python-jose and python-jose-native) are no conflict.
+    """
+    known = [ADAPTERS[n] for n in adapters if n in ADAPTERS]
+    owners: dict[str, set[str]] = {}
+    for cls in known:
+        if cls.role == "library":
+            owners.setdefault(cls.module, set()).add(cls.library)
+    return any(len(libraries) > 1 for libraries in owners.values())
 
 
 def plan_members(selection: Selection, libs: Sequence[str], *, everything: bool) -> list[Member]:
@@ -179,6 +187,9 @@ def plan_members(selection: Selection, libs: Sequence[str], *, everything: bool)
     With ``--lib`` and no ``--adapters``, the other columns are the floor and the limit.
     """
     named = selection.adapters
+    unknown = [n for n in named or () if n not in ADAPTERS]
+    if unknown:
+        raise MatrixError(f"unknown adapter {', '.join(unknown)}; known: {', '.join(ADAPTERS)}")
     lib_members = [Member(_adapter_for_lib(s, named), s, versioned=True) for s in libs]
     if named:
         adapters = list(named)
