@@ -140,8 +140,13 @@ def default_spec(adapter: str) -> str:
     from packaging.utils import canonicalize_name
 
     library = canonicalize_name(adapter_class(adapter).library)
-    found = [str(r) for r in _requirements() if canonicalize_name(r.name) == library]
-    return found[0] if found else library
+    for req in _requirements():
+        if canonicalize_name(req.name) == library:
+            # no environment marker: ryjwt's "python_version >= '3.12'" would install
+            # nothing here; without it the installer says why it cannot (its reason)
+            req.marker = None
+            return str(req)
+    return library
 
 
 def _adapter_for_lib(spec: str, among: Sequence[str] | None) -> str:
