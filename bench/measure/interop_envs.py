@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from jwtbench.envs import proc
+from jwtbench.measure import isolate_child
 from jwtbench.model.cell import Cell
 from jwtbench.model.records import AdapterInfo
 
@@ -33,6 +33,9 @@ class Member(Protocol):
 
     @property
     def python(self) -> str: ...
+
+    @property
+    def isolated(self) -> bool: ...
 
     def environ(self) -> dict[str, str]: ...
 
@@ -74,6 +77,6 @@ def cross_env_grid(
 
 
 def _child_json(member: Member, args: Sequence[str]) -> Any:
-    cmd = [member.python, "-m", "jwtbench.measure.isolate_child", *args]
-    out = proc.run_checked(cmd, what=f"{args[0]} in {member.column}", environ=member.environ())
-    return json.loads(out.strip().splitlines()[-1])
+    """Asked in the member's env; a member of this env in-process (the same functions)."""
+    python = member.python if member.isolated else None
+    return isolate_child.ask(python, member.environ(), *args)

@@ -54,6 +54,7 @@ from jwtbench.adapters import ADAPTERS, adapter_class
 from jwtbench.envs import proc
 from jwtbench.envs.env import Env, EnvError, Harness, ensure_env, freeze, harness, pick_installer
 from jwtbench.envs.lockstep import Coordinator, drop_side
+from jwtbench.measure import isolate_child
 from jwtbench.measure.groups import REFERENCES, _benchmarks, child_command
 from jwtbench.measure.interop_envs import JWE_INTEROP_GAP, cross_env_grid
 from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, skip_reason, why_empty
@@ -239,6 +240,11 @@ class Placed:
         return self.member.adapter
 
     @property
+    def isolated(self) -> bool:
+        """It runs in an env of its own (not this process's)."""
+        return self.env is not None
+
+    @property
     def python(self) -> str:
         return str(self.env.python) if self.env is not None else sys.executable
 
@@ -304,14 +310,19 @@ def _installed_version(record: Mapping[str, Any], spec: str) -> str | None:
 
 
 def probe(
-    python: str, environ: Mapping[str, str], adapter: str, cells: Sequence[Cell], folder: Path
+    python: str | None,
+    environ: Mapping[str, str],
+    adapter: str,
+    cells: Sequence[Cell],
+    folder: Path,
 ) -> tuple[AdapterInfo, list[Skip]]:
-    """The adapter's ``describe()`` (or reason) and each cell's skip reason, asked in its env."""
+    """The adapter's ``describe()`` (or reason) and each cell's skip reason, asked in its env
+
+    (``python`` None: this process's env, asked in-process).
+    """
     plan = folder / f"probe-{adapter}.json"
     plan.write_text(json.dumps([c.params for c in cells]), encoding="utf-8")
-    cmd = [python, "-m", "jwtbench.measure.isolate_child", "probe", adapter, str(plan)]
-    out = proc.run_checked(cmd, what=f"probing {adapter}", environ=environ)
-    found = json.loads(out.strip().splitlines()[-1])
+    found = isolate_child.ask(python, environ, "probe", adapter, str(plan))
     info = AdapterInfo.from_dict(adapter, found["info"], f"probe of {adapter}")
     skips: list[Skip] = [
         None if s is None else (Status.of(s[0]), str(s[1])) for s in found["skips"]
@@ -344,7 +355,7 @@ def place(
             info = AdapterInfo(column, False, reason, {"adapter": member.adapter, "env": record})
             skips: list[Skip] = [(Status.UNAVAILABLE, reason)] * len(mine)
         else:
-            python = str(env.python) if env is not None else sys.executable
+            python = str(env.python) if env is not None else None
             environ = env.environ() if env is not None else proc.child_environ()
             try:
                 info, skips = probe(python, environ, member.adapter, mine, folder)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from jwtbench.envs import proc
 from jwtbench.measure.matrix import adapter_or_reason, skip_reason
 from jwtbench.measure.runner import _adapters_info
 from jwtbench.model.cell import Cell
@@ -68,13 +69,26 @@ def _failure(exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
+#: The answers, by verb (a member of this very env is asked in-process, same functions).
+VERBS: dict[str, Callable[[str, str], Any]] = {
+    "probe": _probe_here,
+    "produce": _produce_here,
+    "consume": _consume_here,
+}
+
+
+def ask(python: str | None, environ: Mapping[str, str], verb: str, adapter: str, arg: str) -> Any:
+    """``verb`` answered by ``python`` (a member's env) or, for None, by this process."""
+    if python is None:
+        return json.loads(json.dumps(VERBS[verb](adapter, arg)))  # the same data as a child's
+    cmd = [python, "-m", "jwtbench.measure.isolate_child", verb, adapter, arg]
+    out = proc.run_checked(cmd, what=f"{verb} of {adapter}", environ=environ)
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main(argv: Sequence[str]) -> int:
     """``probe|produce|consume ADAPTER ARG``: one JSON line on stdout."""
-    verbs: dict[str, Callable[[str, str], Any]] = {
-        "probe": _probe_here,
-        "produce": _produce_here,
-        "consume": _consume_here,
-    }
+    verbs = VERBS
     if len(argv) != 3 or argv[0] not in verbs:
         print(
             "usage: python -m jwtbench.measure.isolate_child probe|produce|consume ADAPTER ARG",
