@@ -20,8 +20,9 @@ from jwtbench.cli.main import main
 from jwtbench.envs.env import EnvError
 from jwtbench.envs.lockstep import drop_side
 from jwtbench.envs.probe import probe_python_jose
-from jwtbench.measure import isolate
-from jwtbench.measure.isolate import IsolatedRun, Member, needs_isolation, plan_members
+from jwtbench.measure import isolate, members
+from jwtbench.measure.isolate import IsolatedRun
+from jwtbench.measure.members import Member, needs_isolation, plan_members
 from jwtbench.model.errors import UsageError
 from jwtbench.model.results import load_results
 from jwtbench.model.selection import Selection
@@ -30,12 +31,12 @@ TINY = {"algs": ("HS256",), "ops": ("sign",), "key_modes": ("prepared",)}
 
 
 def test_measuring_requirements_hold_no_measured_library() -> None:
-    reqs = isolate.measuring_requirements()
+    reqs = members.measuring_requirements()
     names = {r.split(">")[0].split("=")[0].split("[")[0].split(";")[0] for r in reqs}
     assert {"pytest", "pytest-benchmark", "cryptography", "numpy"} <= names
     assert not names & {"pyjwt", "jwcrypto", "authlib", "python-jose", "joserfc", "oxyjwt"}
-    assert isolate.default_spec("pyjwt").startswith("pyjwt>=")
-    assert isolate.default_spec("jwt") == "jwt"  # not a jwtbench dependency at all
+    assert members.default_spec("pyjwt").startswith("pyjwt>=")
+    assert members.default_spec("jwt") == "jwt"  # not a jwtbench dependency at all
 
 
 def test_conflicting_adapters_isolate_only_the_one_that_cannot_run_here() -> None:
@@ -52,8 +53,8 @@ def test_conflicting_adapters_isolate_only_the_one_that_cannot_run_here() -> Non
 
 
 def test_libs_are_columns_named_by_version_beside_the_floor_and_limit() -> None:
-    members = plan_members(Selection(), ("pyjwt==2.8.0", "PyJWT==2.15.1"), everything=False)
-    assert [m.column() for m in members] == ["floor", "limit", "pyjwt@2.8.0", "pyjwt@2.15.1"]
+    planned = plan_members(Selection(), ("pyjwt==2.8.0", "PyJWT==2.15.1"), everything=False)
+    assert [m.column() for m in planned] == ["floor", "limit", "pyjwt@2.8.0", "pyjwt@2.15.1"]
     assert Member("pyjwt", "pyjwt>=2.8", versioned=True).column("2.9.0") == "pyjwt@2.9.0"
     with pytest.raises(UsageError, match="measured twice"):
         plan_members(Selection(), ("pyjwt==2.8.0", "pyjwt==2.8.0"), everything=False)

@@ -21,8 +21,9 @@ from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.cli.report import report_dir_for, write_report_for
 from jwtbench.measure import timers
 from jwtbench.measure.groups import run_grouped
-from jwtbench.measure.isolate import IsolatedRun, needs_isolation, run_isolated
+from jwtbench.measure.isolate import IsolatedRun, run_isolated
 from jwtbench.measure.matrix import PROFILES
+from jwtbench.measure.members import needs_isolation
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, run
 from jwtbench.model.cell import ALL_OPS, KEY_MODES
 from jwtbench.model.errors import UsageError
