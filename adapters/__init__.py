@@ -18,6 +18,7 @@ from jwtbench.adapters.oxyjwt import OxyJWTAdapter
 from jwtbench.adapters.pyjosers import PyjosersAdapter
 from jwtbench.adapters.pyjwt import PyJWTAdapter
 from jwtbench.adapters.python_jose import PythonJoseAdapter
+from jwtbench.adapters.python_jose_native import PythonJoseNativeAdapter
 from jwtbench.adapters.ryjwt import RyJWTAdapter
 from jwtbench.adapters.webtoken import WebtokenAdapter
 
@@ -31,6 +32,7 @@ ADAPTERS: dict[str, type[Adapter]] = {
         JWCryptoAdapter,
         AuthlibAdapter,
         PythonJoseAdapter,
+        PythonJoseNativeAdapter,  # the same library on python-rsa/ecdsa, forced
         JoserfcAdapter,
         JwskateAdapter,
         JosepyAdapter,

@@ -95,6 +95,8 @@ def test_least_privilege_read_everywhere_write_only_to_track_pushes_to_main() ->
 def test_optional_steps_cannot_fail_their_job() -> None:
     data = workflow()
     for name, job in data["jobs"].items():
+        if name == "merge":  # its download is its input, not optional
+            continue
         for step in job["steps"]:
             uses = step.get("uses", "")
             if "github-action-benchmark" in uses or "download-artifact" in uses:
@@ -174,3 +176,52 @@ def test_a_manual_run_compares_the_sets_given(tmp_path: Path) -> None:
     out = run_sets_step(tmp_path, "pyjwt==2.15.1", "pyjwt==2.15.1",
                         BASE_INPUT="pyjwt==2.10.1", HEAD_INPUT="pyjwt==2.15.1")  # fmt: skip
     assert out == {"base": "pyjwt==2.10.1", "head": "pyjwt==2.15.1", "same": "false"}
+
+
+def jwtbench_commands() -> list[tuple[str, list[str]]]:
+    """Every ``jwtbench ...`` command of every run step, as argv (expressions filled in)."""
+    import re
+    import shlex
+
+    found = []
+    for name, job in workflow()["jobs"].items():
+        for step in job["steps"]:
+            text = re.sub(r"\$\{\{\s*matrix\.shard\s*\}\}", "1", step.get("run", ""))
+            text = re.sub(r"\$\{\{[^}]*\}\}", "x", text).replace("\\\n", " ")
+            for line in text.replace(">\n", " ").splitlines():
+                words = shlex.split(line.strip(), comments=True) if line.strip() else []
+                if words and words[0] == "jwtbench":
+                    found.append((name, words[1:]))
+    return found
+
+
+def test_every_jwtbench_command_in_the_workflow_parses() -> None:
+    from jwtbench.cli.main import build_parser
+
+    commands = jwtbench_commands()
+    verbs = {argv[0] for _, argv in commands}
+    assert {"run", "compare", "export", "ab", "merge", "report"} <= verbs
+    parser = build_parser()
+    for job, argv in commands:
+        try:
+            parser.parse_args(argv)
+        except SystemExit:  # argparse's way of refusing an unknown option or verb
+            pytest.fail(f"{job}: jwtbench {' '.join(argv)} does not parse")
+
+
+def test_the_shard_matrix_runs_n_whole_shards_and_merges_each_series() -> None:
+    jobs = workflow()["jobs"]
+    shards, merge = jobs["shards"], jobs["merge"]
+    assert shards["strategy"]["fail-fast"] is False
+    matrix = shards["strategy"]["matrix"]
+    count = len(matrix["shard"])
+    assert matrix["shard"] == list(range(1, count + 1)) and count > 1
+    assert shards["runs-on"] == "${{ matrix.runner }}"  # one runner label per series
+    [run] = [s["run"] for s in shards["steps"] if "jwtbench run" in s.get("run", "")]
+    assert f"--shard ${{{{ matrix.shard }}}}/{count}" in run
+    assert merge["needs"] == "shards" and "!cancelled()" in merge["if"]
+    assert merge["strategy"]["matrix"]["runner"] == matrix["runner"]
+    [download] = [s for s in merge["steps"] if "download-artifact" in s.get("uses", "")]
+    assert "${{ matrix.runner }}" in download["with"]["pattern"]  # never another series
+    [upload] = [s for s in shards["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert upload["with"]["name"].startswith("jwtbench-shard-${{ matrix.runner }}-")

@@ -28,6 +28,7 @@ VERBS: tuple[str, ...] = (
     "ab",
     "history",
     "export",
+    "merge",
     "calibrate",
     "cost",
 )

@@ -9,6 +9,7 @@ elsewhere) and maps an interrupted run to the signal's exit code.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.cli.report import report_dir_for, write_report_for
 from jwtbench.measure import timers
 from jwtbench.measure.cost import gather_after_run
+from jwtbench.measure.isolate import IsolatedRun, run_isolated
 from jwtbench.measure.matrix import PROFILES
+from jwtbench.measure.members import needs_isolation
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, run
 from jwtbench.measure.waves import run_waves
 from jwtbench.model.cell import ALL_OPS, KEY_MODES
@@ -110,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--passes must be at least 1, got {args.passes}")
     if args.processes is not None and args.processes < 1:
         raise UsageError(f"--processes must be at least 1, got {args.processes}")
-    selection = Selection.parse({name: getattr(args, name) for name in FIELDS})
+    selection = Selection.parse({name: getattr(args, name) for name in [*FIELDS, "shard"]})
     output = Path(args.output) if args.output else None
     if output is not None and not args.no_report and report_dir_for(output).is_file():
         raise UsageError(f"the report folder {report_dir_for(output)} is a file; use --no-report")
@@ -122,7 +125,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         "interop": not args.no_interop,
         "slowdown": _slowdown(args.inject_slowdown),
     }
-    if grouped(args):
+    isolate = args.isolate or needs_isolation(selection, args.lib)
+    if isolate and not grouped(args):
+        raise UsageError("--isolate / --lib time groups across envs: drop --no-groups / --passes")
+    if isolate:
+        ask = IsolatedRun(profile, selection, tuple(args.lib), args.isolate, **_env_options(args))
+        outcome = run_isolated(dataclasses.replace(ask, **common))
+    elif grouped(args):
         outcome = run_waves(profile, selection, processes=args.processes, **common)
     else:
         outcome = run(profile, selection, passes=args.passes, **common)
@@ -135,6 +144,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"report:  {write_report_for(outcome.path)}")
     broken = outcome.counts.get("invalid", 0) + outcome.counts.get("error", 0)
     return 1 if broken and args.strict else 0
+
+
+def _env_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "env_root": Path(args.env_root) if args.env_root else None,
+        "installer": args.installer,
+    }
 
 
 def _interrupted(outcome: RunOutcome) -> int:
@@ -204,6 +220,7 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "and widen the interval by as much as they disagree",
     )
     run_.add_argument("--no-interop", action="store_true", help="skip the producer x consumer grid")
+    _add_isolation(run_)
     run_.add_argument(
         "--no-cost",
         action="store_true",
@@ -233,6 +250,39 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "-v", "--verbose", action="store_true", help="one line per cell and pass, with its ops/s"
     )
     run_.set_defaults(func=cmd_run)
+
+
+def _add_isolation(parser: argparse.ArgumentParser) -> None:
+    """``--isolate``, ``--lib``, ``--shard`` and where envs live (jwtbench.measure.isolate)."""
+    parser.add_argument(
+        "--isolate",
+        action="store_true",
+        help="measure every library in its own cached virtualenv (uv, else venv + pip) "
+        "holding jwtbench and that library only; groups stay paired across envs. "
+        "Automatic (for the adapters that need it) with --lib or when --adapters names "
+        "two that install the same module (pyjwt, jwt)",
+    )
+    parser.add_argument(
+        "--lib",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="also measure this requirement in its own env, as column ADAPTER@VERSION "
+        "(repeatable: --lib pyjwt==2.8.0 --lib pyjwt==2.15.1); without --adapters the "
+        "other columns are the floor and the limit",
+    )
+    parser.add_argument(
+        "--env-root", help="where envs are cached (default: ~/.cache/jwtbench/envs)"
+    )
+    parser.add_argument(
+        "--installer", choices=("auto", "uv", "pip"), default="auto", help="env builder"
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="run only shard K of N: a deterministic slice of the matrix keeping each group "
+        "(cells differing only by adapter) whole; jwtbench merge joins the N files",
+    )
 
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:

@@ -331,6 +331,7 @@ def ensure_env(
     side: str = "env",
     rebuild: bool = False,
     echo: Echo = print,
+    verb: str = "ab",
 ) -> tuple[Env, bool]:
     """The env for ``requirements`` under ``root``, built unless cached; (env, was_built)."""
     source = source or harness()
@@ -339,10 +340,10 @@ def ensure_env(
     what = f"{side} requirement set {' '.join(requirements)!r}"
     with _locked(root / f"{key}.lock"):
         if not rebuild and env_is_valid(env):
-            echo(f"ab: {side}: {' '.join(requirements)} -> cached env {env.path}")
+            echo(f"{verb}: {side}: {' '.join(requirements)} -> cached env {env.path}")
             return env, False
         _remove_env(env.path)
-        echo(f"ab: {side}: {' '.join(requirements)} -> building env {env.path} ({installer})")
+        echo(f"{verb}: {side}: {' '.join(requirements)} -> building env {env.path} ({installer})")
         started = time.perf_counter()
         steps = ("creating the virtualenv for", "installing jwtbench for", "installing")
         for step, cmd in zip(steps, build_commands(installer, env, source), strict=True):
@@ -356,7 +357,7 @@ def ensure_env(
             "built": now_iso(),
         }
         (env.path / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
-        echo(f"ab: {side}: env ready in {time.perf_counter() - started:.1f}s")
+        echo(f"{verb}: {side}: env ready in {time.perf_counter() - started:.1f}s")
         return env, True
 
 

@@ -179,8 +179,12 @@ def same_cell(side: str, cell: str) -> str:
 
 
 def drop_side(side: str, cell: str) -> str:
-    """``run``'s grouping: the side is the adapter, and a cell id starts with it."""
-    return cell.removeprefix(f"{side}-")
+    """``run``'s grouping: the side is the adapter, and a cell id starts with it.
+
+    An isolated version's side is ``ADAPTER@VERSION`` (``jwtbench.measure.isolate``)
+    while its child, running that adapter, names cells ``ADAPTER-...``.
+    """
+    return cell.removeprefix(f"{side.partition('@')[0]}-")
 
 
 @dataclass

@@ -254,7 +254,7 @@ def build_matrix(profile: Profile, selection: Selection = ALL) -> list[Cell]:
         for key_mode in jwe_modes
         for payload in _pick(payloads, profile.nested_payloads)
     ]
-    return cells
+    return selection.shard.slice(cells) if selection.shard else cells
 
 
 def why_empty(profile: Profile, selection: Selection) -> str:

@@ -32,11 +32,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for name in FIELDS:
         option = name.replace("_", "-")
         group.addoption(f"--jwtbench-{option}", default=None, help=f"comma-separated {option}")
+    group.addoption("--jwtbench-shard", default=None, help="K/N: that slice of the matrix")
 
 
 def selection(config: pytest.Config) -> Selection:
     """The matrix selection given on the command line (``--jwtbench-algs=HS256,...``)."""
     values = {name: config.getoption(f"--jwtbench-{name.replace('_', '-')}") for name in FIELDS}
+    values["shard"] = config.getoption("--jwtbench-shard")
     try:
         return Selection.parse(values, prefix="--jwtbench-")
     except UserError as exc:  # e.g. ``--jwtbench-algs=,``: pytest's own one-line usage error

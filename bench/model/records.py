@@ -383,6 +383,9 @@ class RunRecord:
     #: Cost beyond the hot path per adapter (``jwtbench cost``, or ``run`` after timing);
     #: None: not measured.
     cost: CostRecord | None = None
+    #: ``jwtbench merge``: the shard files joined into this one (file, shard, node, cells,
+    #: seconds, started); only in merged files.
+    merged_shards: tuple[Mapping[str, Any], ...] | None = None
 
     def by_key(self) -> dict[CellKey, CellRecord]:
         """Every cell by its ``cell_key`` (how ``compare`` and ``export`` look cells up)."""
@@ -400,7 +403,7 @@ class RunRecord:
             "schema_version": SCHEMA_VERSION,
             "label": run.label,
             "profile": run.profile,
-            "selection": {k: list(v) if v else None for k, v in run.selection.items()},
+            "selection": {k: _names(v) for k, v in run.selection.items()},
             "started": run.started,
             "finished": run.finished,
             "seconds": run.seconds,
@@ -423,6 +426,8 @@ class RunRecord:
             out["groups"] = _copy(dict(self.groups))
         if self.cost is not None:
             out["cost"] = self.cost.to_dict()
+        if self.merged_shards is not None:
+            out["merged_shards"] = _copy([dict(s) for s in self.merged_shards])
         out["provenance"] = self.provenance.to_dict()
         return out
 
@@ -450,6 +455,11 @@ class RunRecord:
                 if meta.get("cost") is not None
                 else None
             ),
+            merged_shards=(
+                tuple(_need(meta, "merged_shards", list, where))
+                if meta.get("merged_shards") is not None
+                else None
+            ),
         )
 
 
@@ -467,6 +477,13 @@ def _optional(meta: Mapping[str, Any], key: str, where: str) -> dict[str, Any] |
     return _need(meta, key, dict, where) if meta.get(key) is not None else None
 
 
+def _names(value: Any) -> Any:
+    """A selection field: a list of names, None (all), or a string (``"shard": "K/N"``)."""
+    if isinstance(value, str):
+        return value
+    return list(value) if value else None
+
+
 def _run_info(meta: Mapping[str, Any], where: str) -> RunInfo:
     selection = _need(meta, "selection", dict, where)
     lockstep = _optional(meta, "lockstep", where)
@@ -475,7 +492,7 @@ def _run_info(meta: Mapping[str, Any], where: str) -> RunInfo:
     return RunInfo(
         label=str(meta.get("label") or meta.get("profile") or ""),
         profile=_need(meta, "profile", str, where),
-        selection={str(k): list(v) if v else None for k, v in selection.items()},
+        selection={str(k): _names(v) for k, v in selection.items()},
         started=None if started is None else str(started),
         finished=None if finished is None else str(finished),
         seconds=float(_need(meta, "seconds", (int, float), where)),

@@ -99,7 +99,16 @@ def provenance() -> dict[str, Any]:
         "cryptography": versions["cryptography"],
         "openssl": backend.openssl_version_text(),
         "versions": versions,
+        # which jwtbench made the file: ``jwtbench merge`` refuses to join two different ones
+        "jwtbench": _own_version(),
     }
+
+
+def _own_version() -> str | None:
+    try:
+        return metadata.version("jwtbench")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def now_iso() -> str:

@@ -24,9 +24,12 @@ SCHEMA_HISTORY: Mapping[int, str] = {
     "passes and interop required (interop null: not recorded, in migrated files); "
     "lockstep, injected_slowdown and ab declared; "
     "a cell's status must be one of jwtbench.model.cell.Status; later, without a "
-    "version change: groups, extra_info.over_floor / over_limit (grouped runs), "
+    "version change: groups, extra_info.over_floor / over_limit (grouped runs); "
     "cost (per adapter: import time, first call with a cold key, key preparation, "
-    "peak memory per operation, installed size; optional)",
+    "peak memory per operation, installed size; optional); "
+    "selection.shard (run --shard K/N), merged_shards (jwtbench merge), "
+    "provenance.jwtbench, adapters[name].adapter / .env and groups.isolated "
+    "(run --isolate / --lib)",
 }
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jwtbench.model.errors import UsageError
+from jwtbench.model.shard import Shard
 
 #: The selection's fields, in the order options are shown.
 FIELDS: tuple[str, ...] = ("adapters", "algs", "encs", "ops", "key_modes", "payloads")
@@ -44,25 +45,32 @@ class Selection:
     ops: tuple[str, ...] | None = None
     key_modes: tuple[str, ...] | None = None
     payloads: tuple[str, ...] | None = None
+    #: ``--shard K/N``: only this slice of the matrix (``jwtbench.model.shard``).
+    shard: Shard | None = None
 
     @classmethod
     def parse(cls, values: Mapping[str, str | None], prefix: str = "--") -> Selection:
         """From comma-separated strings keyed by field name (missing keys: all)."""
+        shard = values.get("shard")
         return cls(
             **{
                 name: split_names(values.get(name), f"{prefix}{name.replace('_', '-')}")
                 for name in FIELDS
-            }
+            },
+            shard=Shard.parse(shard, f"{prefix}shard") if shard else None,
         )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Selection:
         """From a results file's ``jwtbench.selection`` (lists or null)."""
         data = data or {}
-        return cls(**{n: tuple(data[n]) if data.get(n) else None for n in FIELDS})
+        shard = Shard.parse(str(data["shard"])) if data.get("shard") else None
+        return cls(**{n: tuple(data[n]) if data.get(n) else None for n in FIELDS}, shard=shard)
 
-    def to_json(self) -> dict[str, list[str] | None]:
-        return {name: list(v) if v else None for name, v in self.items()}
+    def to_json(self) -> dict[str, Any]:
+        """Lists per field (null: all), plus ``"shard": "K/N"`` when sharded."""
+        out: dict[str, Any] = {name: list(v) if v else None for name, v in self.items()}
+        return out | ({"shard": str(self.shard)} if self.shard else {})
 
     def items(self) -> Iterator[tuple[str, tuple[str, ...] | None]]:
         for name in FIELDS:
@@ -74,8 +82,9 @@ class Selection:
 
     def as_options(self, prefix: str = "--") -> list[str]:
         """Back to command-line options (``--algs=HS256,RS256``), for child processes."""
-        return [f"{prefix}{n.replace('_', '-')}={','.join(v)}" for n, v in self.given().items()]
+        out = [f"{prefix}{n.replace('_', '-')}={','.join(v)}" for n, v in self.given().items()]
+        return out + ([f"{prefix}shard={self.shard}"] if self.shard else [])
 
     def replace(self, **changes: Sequence[str] | None) -> Selection:
-        fixed = {k: tuple(v) if v else None for k, v in changes.items()}
+        fixed: dict[str, Any] = {k: tuple(v) if v else None for k, v in changes.items()}
         return dataclasses.replace(self, **fixed)
