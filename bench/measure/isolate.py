@@ -54,6 +54,7 @@ from jwtbench.envs import proc
 from jwtbench.envs.env import Env, EnvError, Harness, ensure_env, freeze, harness, pick_installer
 from jwtbench.envs.lockstep import Coordinator, drop_side
 from jwtbench.measure import isolate_child
+from jwtbench.measure.assemble import round_raw_data as _round_raw_data
 from jwtbench.measure.groups import REFERENCES, _benchmarks, child_command
 from jwtbench.measure.interop_envs import JWE_INTEROP_GAP, cross_env_grid
 from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, why_empty
@@ -63,7 +64,6 @@ from jwtbench.measure.runner import (
     LineProgress,
     Progress,
     RunOutcome,
-    _round_raw_data,
     check_output,
     count_line,
     interruptible,

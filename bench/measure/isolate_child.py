@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from jwtbench.envs import proc
+from jwtbench.measure.assemble import adapters_info as _adapters_info
 from jwtbench.measure.matrix import adapter_or_reason, skip_reason
-from jwtbench.measure.runner import _adapters_info
 from jwtbench.model.cell import Cell
 
 

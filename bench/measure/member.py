@@ -37,6 +37,7 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument("--machine-info", help="pytest-benchmark's machine info (JSON file)")
     for name in FIELDS:
         parse.add_argument(f"--{name.replace('_', '-')}")
+    parse.add_argument("--shard", help="K/N: the parent's slice of the matrix")
     return parse
 
 
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run this member's cells; the exit code ``jwtbench run`` would give."""
     args = parser().parse_args(argv)
     try:
-        selection = Selection.parse({name: getattr(args, name) for name in FIELDS})
+        selection = Selection.parse({name: getattr(args, name) for name in [*FIELDS, "shard"]})
         slowdown = None
         if args.inject_slowdown:
             name, _, factor = args.inject_slowdown.partition("=")
