@@ -20,7 +20,7 @@ import pytest
 
 from jwtbench.analysis.cost import cost_view
 from jwtbench.cli.main import main
-from jwtbench.measure.cost import CostSettings, measure_cost
+from jwtbench.measure.cost import SETTINGS, CostSettings, measure_cost
 from jwtbench.measure.cost_probe import parse_importtime
 from jwtbench.model.records import ResultsError
 from jwtbench.model.results import load_results, write_atomic
@@ -58,7 +58,7 @@ def test_parse_importtime_reads_depth_self_and_cumulative() -> None:
 def test_run_records_import_time_and_the_heaviest_modules(measured: Path) -> None:
     entry = _pyjwt(measured)
     imported = entry["import"]
-    assert "jwt" in imported["modules"] and imported["samples"] == 5  # the quick profile
+    assert "jwt" in imported["modules"] and imported["samples"] == SETTINGS["quick"].samples  # the quick profile
     assert 0 < imported["min_s"] <= imported["median_s"]
     heaviest = [h["module"] for h in imported["heaviest"]]
     assert len(heaviest) == 5 and "jwt" not in heaviest  # the import itself is the total
@@ -208,7 +208,7 @@ def test_the_cost_record_round_trips_through_the_typed_record(measured: Path) ->
     results = load_results(measured)
     assert results.record.to_dict()["cost"] == results.meta["cost"]
     cost = results.record.cost
-    assert cost is not None and cost.samples == 5 and cost.units["time"] == "s"
+    assert cost is not None and cost.samples == SETTINGS["quick"].samples and cost.units["time"] == "s"
 
 
 def test_children_of_a_run_leave_the_cost_to_their_parent() -> None:
