@@ -7,9 +7,17 @@ else pure-Python ``rsa``/``ecdsa``); the one actually loaded is recorded as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, Use, VerificationError
+from jwtbench.adapters.base import (
+    Adapter,
+    AdapterUnavailable,
+    DecodeCall,
+    Expect,
+    KeyForm,
+    Use,
+    VerificationError,
+)
 from jwtbench.adapters.keys import KeyMaterial
 
 
@@ -35,6 +43,20 @@ class PythonJoseAdapter(Adapter):
         "no PS*, ES256K or EdDSA; no ECDH-ES, AES-GCMKW or PBES2; jwe.decrypt() has no "
         "algorithm allow-list, so the adapter checks the header itself"
     )
+
+    # jwt.decode(token, key) checks exp/nbf/iat/aud by default with algorithms=None
+    # (any supported alg); jwe.decrypt() has no allow-list at all.
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(
+            jws="jose.jwt.decode(token, key)", jwe="jose.jwe.decrypt(token, key)"
+        ),
+        "hardened": DecodeCall(
+            jws="jwt.decode(token, key, algorithms=algs, audience=aud, issuer=iss, "
+            'options={"require_exp": True, "require_aud": True, "require_iss": True})',
+            jwe="pin alg/enc from jwe.get_unverified_header(token), then jwe.decrypt(token, key)",
+            passes_expect=True,
+        ),
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,3 +119,35 @@ class PythonJoseAdapter(Adapter):
             raise VerificationError(f"JWE header is {header.get('alg')}/{header.get('enc')}")
         plaintext: bytes = jwe.decrypt(token, key)
         return header, plaintext
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        import json
+
+        return json.loads(data) if form == "jwk" else data  # PEM, JWK dicts and secrets
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        from jose import jwt
+
+        if call == "default":
+            return jwt.decode(token, key)
+        return jwt.decode(
+            token,
+            key,
+            algorithms=algs,
+            audience=expect.audience,
+            issuer=expect.issuer,
+            options={"require_exp": True, "require_aud": True, "require_iss": True},
+        )
+
+    def decode_jwe(self, call: str, token: str, key: Any, alg: str, enc: str) -> Any:
+        from jose import jwe
+
+        if call == "default":
+            return jwe.decrypt(token, key)
+        return self.decrypt_bytes(token, key, alg, enc)[1]
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        from jose import jws
+
+        payload: bytes = jws.verify(token, key, [alg])
+        return payload
