@@ -29,6 +29,7 @@ VERBS: tuple[str, ...] = (
     "history",
     "export",
     "calibrate",
+    "conformance",
 )
 AddParser = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
