@@ -31,14 +31,16 @@ class PythonJoseAdapter(Adapter):
     jws_algs = frozenset(
         ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
     )
-    # jose.jwt.decode(token, key) with algorithms=None accepts any of these.
-    enabled_by_default = jws_algs
     jwe_algs = frozenset(
         ("RSA-OAEP", "RSA-OAEP-256", "RSA1_5", "A128KW", "A192KW", "A256KW", "dir")
     )
     jwe_encs = frozenset(
         ("A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512", "A128GCM", "A192GCM", "A256GCM")
     )
+    # jose.jwt.decode(token, key) with algorithms=None accepts any of its JWS algs, and
+    # jwe.decrypt(token, key) has no allow-list: every JWE alg/enc (RSA1_5 included:
+    # the conformance case rsa1_5-default is accepted).
+    enabled_by_default = jws_algs | jwe_algs | jwe_encs
     notes = (
         "no PS*, ES256K or EdDSA; no ECDH-ES, AES-GCMKW or PBES2; jwe.decrypt() has no "
         "algorithm allow-list, so the adapter checks the header itself"

@@ -123,8 +123,9 @@ def naive_verify(token: str, key: Any, algs: list[str], fetch: Any = None) -> by
         key = _lookup(header["kid"])
     signing_input = f"{head}.{payload}".encode()
     signature = unb64(sig)
-    if not (_check(alg, signing_input, signature, key) or
-            _check(algs[0], signing_input, signature, key)):  # fmt: skip
+    if not (
+        _check(alg, signing_input, signature, key) or _check(algs[0], signing_input, signature, key)
+    ):
         raise ValueError("naive: bad signature")
     return payload.encode() if header.get("b64") is False else unb64(payload)
 
@@ -160,8 +161,11 @@ def naive_decrypt(token: str, key: Any) -> bytes:
         cek = concat_kdf(shared[0].to_bytes(32, "big"), header["enc"], 32)
     else:  # RSA1_5 or RSA-OAEP: whichever the header says
         private = load_pem_private_key(key, None)
-        pad = (padding.PKCS1v15() if header["alg"] == "RSA1_5" else
-               padding.OAEP(padding.MGF1(hashes.SHA1()), hashes.SHA1(), None))  # fmt: skip
+        pad = (
+            padding.PKCS1v15()
+            if header["alg"] == "RSA1_5"
+            else padding.OAEP(padding.MGF1(hashes.SHA1()), hashes.SHA1(), None)
+        )
         cek = private.decrypt(unb64(ek), pad)  # type: ignore[union-attr]
     plaintext = AESGCM(cek).decrypt(unb64(iv), unb64(ct) + unb64(tag), head.encode())
     if header.get("zip") == "DEF":

@@ -27,7 +27,7 @@ from jwtbench.measure.conformance.cases import (
 from tests.conformance_naive import naive_decrypt, naive_pbes2_iterations, naive_verify, unb64
 
 FLOOR = load_adapter("floor")
-SLOW = {"zip-bomb/100MB", "zip-bomb/1GB"}
+SLOW = {"zip-bomb/100MB", "zip-bomb/1GB", "zip-bomb/100MB-zlib"}
 CASES = [case for case in catalogue.CASES if case.name not in SLOW]
 
 
@@ -52,12 +52,28 @@ def test_catalogue_names_are_unique_and_cover_the_issue() -> None:
     names = [case.name for case in catalogue.CASES]
     assert len(names) == len(set(names))
     required = {
-        "alg-none", "hmac-key-confusion", "psychic-ecdsa", "curve-mismatch", "crit-unknown",
-        "b64-false-without-crit", "expired", "not-yet-valid", "wrong-aud", "missing-aud",
-        "wrong-iss", "claim-type", "embedded-jwk", "jku-x5u-fetch", "kid-injection",
-        "duplicate-header-member", "zip-bomb", "pbes2-p2c", "invalid-curve-epk",
-        "rsa1_5-default", "huge-token",
-    }  # fmt: skip
+        "alg-none",
+        "hmac-key-confusion",
+        "psychic-ecdsa",
+        "curve-mismatch",
+        "crit-unknown",
+        "b64-false-without-crit",
+        "expired",
+        "not-yet-valid",
+        "wrong-aud",
+        "missing-aud",
+        "wrong-iss",
+        "claim-type",
+        "embedded-jwk",
+        "jku-x5u-fetch",
+        "kid-injection",
+        "duplicate-header-member",
+        "zip-bomb",
+        "pbes2-p2c",
+        "invalid-curve-epk",
+        "rsa1_5-default",
+        "huge-token",
+    }
     assert required <= {case.id for case in catalogue.CASES}
     assert all(case.crafts and case.reproduces and case.safe for case in catalogue.CASES)
 
@@ -118,7 +134,10 @@ def test_order3_point_is_off_p256_and_of_order_3() -> None:
 
 def test_select_and_unknown_names() -> None:
     assert {c.name for c in catalogue.select(["alg-none"])} == {
-        "alg-none/none", "alg-none/None", "alg-none/NONE"}  # fmt: skip
+        "alg-none/none",
+        "alg-none/None",
+        "alg-none/NONE",
+    }
     assert [c.name for c in catalogue.select(["zip-bomb/10MB"])] == ["zip-bomb/10MB"]
     assert "psychic-ecdsa/zero" in catalogue.known_names()
 

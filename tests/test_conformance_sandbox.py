@@ -71,10 +71,19 @@ EXPECTED = {
 
 
 def _spec(name: str, token: str, control: str = "control") -> dict[str, Any]:
-    return {"name": name, "kind": "jws", "token": token, "control": control,
-            "key": base64.b64encode(b"k").decode(), "form": "pem", "kty": "RSA",
-            "algs": ["RS256"], "expect": {"audience": "a", "issuer": "i"},
-            "max_plaintext": None, "plaintext": None}  # fmt: skip
+    return {
+        "name": name,
+        "kind": "jws",
+        "token": token,
+        "control": control,
+        "key": base64.b64encode(b"k").decode(),
+        "form": "pem",
+        "kty": "RSA",
+        "algs": ["RS256"],
+        "expect": {"audience": "a", "issuer": "i"},
+        "max_plaintext": None,
+        "plaintext": None,
+    }
 
 
 def _run(tmp_path: Path, specs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -82,12 +91,23 @@ def _run(tmp_path: Path, specs: list[dict[str, Any]]) -> dict[str, dict[str, Any
     cases = tmp_path / "cases.json"
     cases.write_text(json.dumps(specs), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    command = [sys.executable, "-m", "jwtbench.measure.conformance.child", "fakelib:Fake",
-               "default", str(cases), "--timeout", "1.5", "--memory", str(256 << 20)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "jwtbench.measure.conformance.child",
+        "fakelib:Fake",
+        "default",
+        str(cases),
+        "--timeout",
+        "1.5",
+        "--memory",
+        str(256 << 20),
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    records = [json.loads(line[len(MARK) :]) for line in done.stdout.splitlines()
-               if line.startswith(MARK)]  # fmt: skip
+    records = [
+        json.loads(line[len(MARK) :]) for line in done.stdout.splitlines() if line.startswith(MARK)
+    ]
     assert records[0] == {"adapter": {"name": "fake", "version": "0"}}
     return {r["name"]: r for r in records[1:]}
 
@@ -97,10 +117,10 @@ def test_each_misbehaviour_is_reported_and_the_batch_survives(tmp_path: Path) ->
     specs = [_spec(name, "refused" if name == "refuse" else name) for name in EXPECTED]
     specs.append(_spec("control-fails", "accept", control="nope"))
     results = _run(tmp_path, specs)
-    assert {n: results[n]["outcome"] for n in EXPECTED} == EXPECTED
+    assert {n: results[n]["outcome"] for n in EXPECTED} == EXPECTED, results
     assert results["control-fails"]["outcome"] == "n/a"
     assert "positive control refused" in results["control-fails"]["detail"]
     assert "network" in results["socket-swallowed"]["detail"]
-    assert results["hang"]["seconds"] >= 1.5
+    assert results["hang"]["seconds"] >= 2.5
     for record in results.values():
         assert record["peak_rss_bytes"] > 0

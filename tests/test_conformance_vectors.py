@@ -39,8 +39,11 @@ def test_every_source_cites_its_sections() -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.id)
 def test_the_floor_opens_each_example(example: Example) -> None:
-    supported = (example.alg in FLOOR.jws_algs if example.kind == "jws"
-                 else FLOOR.supports_jwe(example.alg, example.enc or ""))  # fmt: skip
+    supported = (
+        example.alg in FLOOR.jws_algs
+        if example.kind == "jws"
+        else FLOOR.supports_jwe(example.alg, example.enc or "")
+    )
     if example.id == "rfc7520-5.3":
         assert not supported  # PBES2-HS512+A256KW: the floor has PBES2-HS256 only
         pytest.skip("the floor does not implement PBES2-HS512+A256KW")

@@ -209,9 +209,13 @@ def _plaintext(case: Case) -> bytes:
 
 
 def _zip_bomb(case: Case) -> str:
-    size = {"10MB": 10 << 20, "100MB": 100 << 20, "1GB": 1 << 30}[case.variant]
+    """RFC 1951 raw DEFLATE; ``-zlib`` variants wrap it in zlib's header (RFC 1950), which
+    RFC 7516 does not use but which a library calling ``zlib.decompress`` plainly inflates."""
+    ratio, _, wrap = case.variant.partition("-")
+    size = {"10MB": 10 << 20, "100MB": 100 << 20, "1GB": 1 << 30}[ratio]
     header = {"alg": "dir", "enc": "A256GCM", "zip": "DEF"}
-    return c.jwe_dir(header, jwe_key("dir", "A256GCM").secret, c.deflated_zeros(size))
+    body = c.deflated_zeros(size, zlib_header=wrap == "zlib")
+    return c.jwe_dir(header, jwe_key("dir", "A256GCM").secret, body)
 
 
 def _pbes2(case: Case) -> str:

@@ -170,14 +170,14 @@ CASES: tuple[Case, ...] = (
         _case(
             "zip-bomb",
             v,
-            f"dir + A256GCM, zip DEF of {v} of zeros",
+            f"dir + A256GCM, zip DEF of {v} of zeros (raw DEFLATE; -zlib: zlib-wrapped)",
             "CVE-2024-33664 class: decompression bomb",
             safe=f"refused, or at most {k.INFLATE_LIMIT} bytes inflated",
             victim="dir",
             algs=("dir", "A256GCM"),
             max_plaintext=k.INFLATE_LIMIT,
         )
-        for v in ("10MB", "100MB", "1GB")
+        for v in ("10MB", "100MB", "1GB", "100MB-zlib")
     ),
     _case(
         "pbes2-p2c",

@@ -85,9 +85,9 @@ def raw_deflate(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
-def deflated_zeros(size: int) -> bytes:
-    """Raw DEFLATE of ``size`` zero bytes, compressed in chunks (no ``size``-byte buffer)."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+def deflated_zeros(size: int, zlib_header: bool = False) -> bytes:
+    """Raw DEFLATE (or zlib-wrapped) of ``size`` zero bytes, compressed in chunks."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 15 if zlib_header else -15)
     chunk = bytes(1 << 20)
     parts = [packer.compress(chunk) for _ in range(size >> 20)]
     parts.append(packer.compress(bytes(size & ((1 << 20) - 1))))

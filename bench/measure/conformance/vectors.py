@@ -82,6 +82,13 @@ def private_key(jwk: dict[str, Any]) -> Any:
 
 def raw_key(example: Example) -> bytes:
     """The key bytes for the adapter: secret, public PEM (JWS) or private PEM (JWE)."""
+    return _raw_key(example.id)
+
+
+@cache
+def _raw_key(example_id: str) -> bytes:
+    # cached: building an RSA key from its JWK numbers checks it, ~1 s for RFC 7520's 4096-bit
+    example = next(e for e in load_examples() if e.id == example_id)
     if example.key["kty"] == "oct":
         return b64url_decode(example.key["k"])
     key = private_key(example.key)
