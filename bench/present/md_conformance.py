@@ -15,7 +15,7 @@ from pathlib import Path
 from jwtbench.adapters.base import CALLS, JWE_ALGS, JWS_ALGS
 from jwtbench.measure.conformance.results import CaseResult, Conformance
 from jwtbench.present.charts.conformance import case_names
-from jwtbench.present.fmt import fmt_seconds, format_seconds, md_cell, md_escape
+from jwtbench.present.fmt import fmt_seconds, format_seconds, md_escape
 
 #: How a matrix cell shows each outcome.
 MARKS = {
@@ -32,7 +32,8 @@ _REFUSED = ("safe", "unclean-reject")
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
+    # cells are already Markdown (md_escape'd text, `code`): only pipes need escaping
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
     return [*out, ""]
 
 

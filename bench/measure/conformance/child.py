@@ -153,7 +153,7 @@ def run_case(adapter: Any, call: str, spec: dict[str, Any]) -> dict[str, Any]:
             "seconds": time.perf_counter() - started,
             "detail": "MemoryError under the address-space limit",
         }
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit from a library is its refusal too, if unclean
         seconds = time.perf_counter() - started
         if netblock.ATTEMPTS:
             return {
@@ -161,7 +161,8 @@ def run_case(adapter: Any, call: str, spec: dict[str, Any]) -> dict[str, Any]:
                 "seconds": seconds,
                 "detail": f"refused after a network attempt: {netblock.ATTEMPTS[0]}",
             }
-        outcome = "unclean-reject" if type(exc) in UNCLEAN else "safe"
+        clean = isinstance(exc, Exception) and type(exc) not in UNCLEAN
+        outcome = "safe" if clean else "unclean-reject"
         return {"outcome": outcome, "seconds": seconds, "detail": _exc(exc)}
     seconds = time.perf_counter() - started
     return {"seconds": seconds, **_accepted(spec, result)}
