@@ -44,19 +44,27 @@ def _check(args: argparse.Namespace) -> tuple[list[str], list[Case]]:
     return adapters, catalogue.select(args.cases)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_conformance(args: argparse.Namespace) -> int:
     """Run the matrix, write JSON + Markdown + heatmaps; 130 when interrupted."""
     adapters, cases = _check(args)
     examples = [] if args.no_examples else vectors.select(None)
     limits = Limits(timeout=args.timeout, memory=args.memory_mb << 20)
-    run = run_conformance(
-        adapters,
-        cases,
-        examples,
-        python=args.python,
-        limits=limits,
-        progress=lambda line: print(line, flush=True),
-    )
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM keeps what ran, as SIGINT
+    try:
+        run = run_conformance(
+            adapters,
+            cases,
+            examples,
+            python=args.python,
+            limits=limits,
+            progress=lambda line: print(line, flush=True),
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     output: Path = args.output
     write(output, run)
     charts = conformance_charts(run, output.parent, output.stem)
