@@ -131,10 +131,10 @@ def run_case(adapter: Any, call: str, spec: dict[str, Any]) -> dict[str, Any]:
         return {"outcome": "n/a", "detail": f"the {spec['form']} key is not accepted: {_exc(exc)}"}
     algs = list(spec["algs"])
 
-    def decode(token: str) -> Any:
+    def decode(token: str, with_key: Any = key) -> Any:
         if spec["kind"] == "jws":
-            return adapter.decode_jws(call, token, key, algs, expect)
-        return adapter.decode_jwe(call, token, key, algs[0], algs[1])
+            return adapter.decode_jws(call, token, with_key, algs, expect)
+        return adapter.decode_jwe(call, token, with_key, algs[0], algs[1])
 
     try:
         opened = decode(spec["control"])
@@ -165,7 +165,25 @@ def run_case(adapter: Any, call: str, spec: dict[str, Any]) -> dict[str, Any]:
         outcome = "safe" if clean else "unclean-reject"
         return {"outcome": outcome, "seconds": seconds, "detail": _exc(exc)}
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, **_accepted(spec, result)}
+    verdict = _accepted(spec, result)
+    if verdict["outcome"] == "unsafe" and spec["kind"] == "jws":
+        verdict["detail"] += _fresh(
+            lambda: decode(
+                spec["token"], adapter.conformance_key(key_bytes, spec["form"], spec["kty"])
+            )
+        )
+    return {"seconds": seconds, **verdict}
+
+
+def _fresh(attempt: Callable[[], Any]) -> str:
+    """The attack again with a key object that has verified nothing (some keep state)."""
+    try:
+        attempt()
+    except Exception as exc:
+        return (
+            f"; a fresh key object refuses it ({type(exc).__name__}): state kept after the control"
+        )
+    return "; a fresh key object accepts it too"
 
 
 def _accepted(spec: dict[str, Any], result: Any) -> dict[str, str]:
