@@ -9,9 +9,9 @@ keys are PEM bytes, imported on every call.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
-from jwtbench.adapters.base import JWE_ENCS, JWS_ALGS, Adapter, Expect, Use
+from jwtbench.adapters.base import JWE_ENCS, JWS_ALGS, Adapter, DecodeCall, Expect, KeyForm, Use
 from jwtbench.adapters.keys import KeyMaterial
 
 
@@ -48,6 +48,22 @@ class AuthlibAdapter(Adapter):
         "authlib.jose is deprecated upstream in favour of joserfc; ~1% of its ECDH-ES "
         "tokens carry short epk coordinates (RFC 7518 6.2.1.2), which strict consumers reject"
     )
+
+    # authlib.jose.jwt.decode() checks the signature only; claims.validate() checks
+    # exp/nbf/iat (and aud/iss only when claims_options ask for them).
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(
+            jws="authlib.jose.jwt.decode(token, key)",
+            jwe='JsonWebEncryption().deserialize_compact(token, key)["payload"]',
+        ),
+        "validate": DecodeCall(jws="claims = jwt.decode(token, key); claims.validate()"),
+        "hardened": DecodeCall(
+            jws="claims = JsonWebToken(algs).decode(token, key, claims_options={exp, aud, iss "
+            "essential, aud/iss values}); claims.validate()",
+            jwe="JsonWebEncryption(algorithms=[alg, enc]).deserialize_compact(token, key)",
+            passes_expect=True,
+        ),
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,3 +116,32 @@ class AuthlibAdapter(Adapter):
     ) -> tuple[dict[str, Any], bytes]:
         data = self._encryption(alg, enc).deserialize_compact(token, key)
         return dict(data["header"]), bytes(data["payload"])
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        import json
+
+        return json.loads(data) if form == "jwk" else data  # authlib takes PEM, JWK dicts, bytes
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        jose = _jose()
+        if call != "hardened":
+            claims = jose.jwt.decode(token, key)
+            if call == "validate":
+                claims.validate()
+            return dict(claims)
+        options = {
+            "exp": {"essential": True},
+            "aud": {"essential": True, "value": expect.audience},
+            "iss": {"essential": True, "value": expect.issuer},
+        }
+        claims = jose.JsonWebToken(algs).decode(token, key, claims_options=options)
+        claims.validate()
+        return dict(claims)
+
+    def decode_jwe(self, call: str, token: str, key: Any, alg: str, enc: str) -> Any:
+        jwe = self._jwe_cls() if call == "default" else self._jwe_cls(algorithms=[alg, enc])
+        return bytes(jwe.deserialize_compact(token, key)["payload"])
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        jws = _jose().JsonWebSignature([alg])
+        return bytes(jws.deserialize_compact(token, key)["payload"])

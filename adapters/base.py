@@ -13,6 +13,7 @@ import importlib
 import importlib.metadata
 import json
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 # Expect and VerificationError are part of the contract: re-exported for adapters.
@@ -46,6 +47,27 @@ JWE_ENCS: tuple[str, ...] = (
     "A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512",
     "A128GCM", "A192GCM", "A256GCM",
 )  # fmt: skip
+
+
+#: The decode calls of the safety matrix (issue 11), in report order.
+CALLS: tuple[str, ...] = ("default", "validate", "hardened")
+#: What the application holds as the victim's key: PEM (SubjectPublicKeyInfo /
+#: PKCS#8), PKCS#1 PEM, JWK JSON text, PEM without its armour lines, a secret.
+KeyForm = Literal["pem", "pkcs1", "jwk", "stripped", "secret"]
+
+
+@dataclass(frozen=True)
+class DecodeCall:
+    """One documented way to decode with a library, as the report shows it.
+
+    ``jws``/``jwe`` are the exact call (None: the library has no such call for
+    that kind); ``passes_expect`` says whether the call is given the expected
+    audience and issuer (only then can a wrong ``aud``/``iss`` be refused).
+    """
+
+    jws: str | None
+    jwe: str | None = None
+    passes_expect: bool = False
 
 
 class AdapterUnavailable(Exception):
@@ -94,6 +116,12 @@ class Adapter(ABC):
     #: A compiled (native, e.g. Rust) library rather than Python code: the report
     #: ranks it on its own rung of the ladder, never as a pure-Python finding.
     compiled: ClassVar[bool] = False
+
+    #: The safety matrix's decode calls by name (``CALLS``): the library's
+    #: shortest documented decode (``default``), its separate claims-validation
+    #: call (``validate``, absent when it has none) and one with an explicit
+    #: allow-list and claim checks (``hardened``). Run by ``decode_jws``/``decode_jwe``.
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {}
 
     def __init__(self) -> None:
         try:
@@ -203,6 +231,37 @@ class Adapter(ABC):
         if str(header.get("cty", "")).upper() != "JWT":
             raise VerificationError("outer JWE does not declare cty JWT")
         return self.verify(plaintext.decode("ascii"), verify_key, sig_alg, expect)
+
+    # -- the safety matrix (issue 11) ---------------------------------------------
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        """The victim's key as an application hands it to ``decode_*``.
+
+        ``data`` is the key in ``form`` (PEM bytes, JWK JSON...); ``kty`` is its
+        JWK key type. The default passes the bytes on, as PEM-taking libraries
+        are used; adapters whose library wants a key object build it here the
+        documented way.
+        """
+        return data
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        """Run decode call ``call`` (see ``decode_calls``) on a JWS; return what it returns.
+
+        ``algs`` is the application's allow-list (used by the calls that take
+        one); ``expect`` is used only by calls with ``passes_expect``.
+        """
+        raise NotImplementedError(f"{self.name} declares no {call} JWS call")
+
+    def decode_jwe(self, call: str, token: str, key: Any, alg: str, enc: str) -> Any:
+        """Run decode call ``call`` on a compact JWE; return the plaintext (bytes)."""
+        raise NotImplementedError(f"{self.name} declares no {call} JWE call")
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        """Check a compact JWS's signature with ``alg`` only (no claims); return the payload.
+
+        For published examples (RFC 7515/7520/8037), whose payloads are not
+        current JWT claims. Adapters without a JWS-only API leave it out.
+        """
+        raise NotImplementedError(f"{self.name} has no JWS-only verify in jwtbench")
 
     def describe(self) -> dict[str, Any]:
         """Version and declared capabilities, for results and ``jwtbench list``."""

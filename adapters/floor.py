@@ -30,7 +30,7 @@ import binascii
 import hmac
 import json
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -45,6 +45,7 @@ from jwtbench.adapters.base import (
     JWE_ENCS,
     JWS_ALGS,
     Adapter,
+    DecodeCall,
     Expect,
     Use,
     VerificationError,
@@ -137,6 +138,27 @@ class FloorAdapter(Adapter):
     jwe_algs = frozenset(JWE_ALGS)
     jwe_encs = frozenset(JWE_ENCS)
     notes = "no JOSE library: cryptography + json/binascii/hmac in a straight line"
+    # One call, which always pins the alg and checks exp/aud/iss: the reference row.
+    _CALL = DecodeCall(
+        jws="FloorAdapter().verify(token, key, algs[0], expect)",
+        jwe="floor_jwe.decrypt(token, key, alg, enc)",
+        passes_expect=True,
+    )
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {"default": _CALL, "hardened": _CALL}
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        return self.verify(token, key, algs[0], expect)
+
+    def decode_jwe(self, call: str, token: str, key: Any, alg: str, enc: str) -> Any:
+        return self.decrypt_bytes(token, key, alg, enc)[1]
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        signing_input, _, sig = token.encode("ascii").rpartition(b".")
+        head, _, body = signing_input.partition(b".")
+        if json.loads(_unb64(head)).get("alg") != alg:
+            raise VerificationError(f"header alg is not {alg}")
+        _verify_raw(signing_input, _unb64(sig), key, alg)
+        return _unb64(body)
 
     def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
         if use in ("sign", "verify") and alg in _HEAD:

@@ -13,9 +13,17 @@ for secrets); raw mode builds them from the PEM (or secret) on every call.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
-from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, Use, VerificationError
+from jwtbench.adapters.base import (
+    Adapter,
+    AdapterUnavailable,
+    DecodeCall,
+    Expect,
+    KeyForm,
+    Use,
+    VerificationError,
+)
 from jwtbench.adapters.jose import check_claims
 from jwtbench.adapters.keys import KeyMaterial, load_key
 
@@ -48,6 +56,46 @@ class JosepyAdapter(Adapter):
         "verify trusts it); PS* sign with the maximum PSS salt (RFC 7518 wants the hash size): "
         "strict verifiers reject them, so PS* is not declared; no EdDSA or ES256K"
     )
+
+    # JWS.verify() returns a bool and runs the header's alg; josepy has no claims API,
+    # so the hardened call is the application's own code around it (as ``verify``).
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(jws="if not JWS.from_compact(token).verify(jwk): reject"),
+        "hardened": DecodeCall(
+            jws="JWS.from_compact(token); the header alg compared with algs; .verify(jwk); "
+            "exp/aud/iss checked by the application (jwtbench's check_claims)",
+            passes_expect=True,
+        ),
+    }
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        from josepy.jwk import JWK
+
+        return JWK.json_loads(data) if form == "jwk" else _key(data)
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        from josepy.jws import JWS
+
+        parsed = JWS.from_compact(token.encode("ascii"))
+        if call == "default":
+            if not parsed.verify(key):
+                raise VerificationError("JWS.verify returned False")
+            return json.loads(parsed.payload)
+        header_alg = parsed.signature.combined.alg
+        if header_alg is None or header_alg.name not in algs:
+            raise VerificationError(f"token alg is {header_alg}, not one of {algs}")
+        if not parsed.verify(key):
+            raise VerificationError("signature does not verify")
+        return check_claims(json.loads(parsed.payload), expect)
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        from josepy.jws import JWS
+
+        parsed = JWS.from_compact(token.encode("ascii"))
+        header_alg = parsed.signature.combined.alg
+        if header_alg is None or header_alg.name != alg or not parsed.verify(_key(key)):
+            raise VerificationError("signature does not verify")
+        return bytes(parsed.payload)
 
     def unsupported_reason(self, alg: str, enc: str | None = None) -> str:
         if enc is None and alg.startswith("PS"):

@@ -17,7 +17,8 @@ a cell measures joserfc's real path either way.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, ClassVar
 
 from jwtbench.adapters.base import (
     JWE_ALGS,
@@ -25,7 +26,9 @@ from jwtbench.adapters.base import (
     JWS_ALGS,
     Adapter,
     AdapterUnavailable,
+    DecodeCall,
     Expect,
+    KeyForm,
     Use,
 )
 from jwtbench.adapters.keys import KeyMaterial, load_key
@@ -77,6 +80,23 @@ class JoserfcAdapter(Adapter):
         "draft), a cost inside its path that the adapter leaves as it is"
     )
 
+    # jwt.decode() checks the signature (recommended algs only); JWTClaimsRegistry()
+    # .validate() checks exp/nbf/iat when present, aud/iss only when configured.
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(
+            jws="jwt.decode(token, key)", jwe="jwe.decrypt_compact(token, key).plaintext"
+        ),
+        "validate": DecodeCall(
+            jws="d = jwt.decode(token, key); jwt.JWTClaimsRegistry().validate(d.claims)"
+        ),
+        "hardened": DecodeCall(
+            jws="d = jwt.decode(token, key, algorithms=algs); JWTClaimsRegistry(exp/aud/iss "
+            "essential, aud/iss values).validate(d.claims)",
+            jwe="jwe.decrypt_compact(token, key, algorithms=[alg, enc]).plaintext",
+            passes_expect=True,
+        ),
+    }
+
     def __init__(self) -> None:
         super().__init__()
         from joserfc.jwk import RSAKey
@@ -124,6 +144,40 @@ class JoserfcAdapter(Adapter):
         obj = jwe.decrypt_compact(token, _key(key, alg), algorithms=[alg, enc])
         assert obj.plaintext is not None  # decrypt_compact raises on failure
         return dict(obj.protected), bytes(obj.plaintext)
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        from joserfc import jwk
+
+        if form == "jwk":
+            return jwk.import_key(json.loads(data))
+        return _import(data, kty)
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        from joserfc import jwt
+
+        if call != "hardened":
+            decoded = jwt.decode(token, key)
+            if call == "validate":
+                jwt.JWTClaimsRegistry().validate(decoded.claims)
+            return decoded.claims
+        decoded = jwt.decode(token, key, algorithms=algs)
+        jwt.JWTClaimsRegistry(
+            exp={"essential": True},
+            aud={"essential": True, "value": expect.audience},
+            iss={"essential": True, "value": expect.issuer},
+        ).validate(decoded.claims)
+        return decoded.claims
+
+    def decode_jwe(self, call: str, token: str, key: Any, alg: str, enc: str) -> Any:
+        from joserfc import jwe
+
+        algorithms = None if call == "default" else [alg, enc]
+        return jwe.decrypt_compact(token, key, algorithms=algorithms).plaintext
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        from joserfc import jws
+
+        return bytes(jws.deserialize_compact(token, _key(key, alg), algorithms=[alg]).payload)
 
 
 def _import(data: bytes, kty: str) -> Any:

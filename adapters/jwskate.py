@@ -16,13 +16,15 @@ must.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from jwtbench.adapters.base import (
     JWE_ENCS,
     Adapter,
     AdapterUnavailable,
+    DecodeCall,
     Expect,
+    KeyForm,
     Use,
     VerificationError,
 )
@@ -76,6 +78,61 @@ class JwskateAdapter(Adapter):
         "zip is ignored (compressed bytes come back as the plaintext); PBES2 p2c has no "
         "upper bound on decrypt (tests/test_attacks.py)"
     )
+
+    # verify_signature() returns a bool (the application must test it) and checks no
+    # claims; validate() raises, and checks exp (iss/aud only when given).
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(
+            jws="if not Jwt(token).verify_signature(jwk, algs=algs): reject",
+            jwe="JweCompact(token).decrypt(jwk)  (PBES2: .decrypt_with_password(password))",
+        ),
+        "validate": DecodeCall(jws="Jwt(token).validate(jwk, algs=algs)"),
+        "hardened": DecodeCall(
+            jws="Jwt(token).validate(jwk, algs=algs, issuer=iss, audience=aud)",
+            jwe="pin alg/enc of JweCompact(token), then .decrypt(jwk, alg=alg)",
+            passes_expect=True,
+        ),
+    }
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        import json
+
+        from jwskate import Jwk
+
+        if form == "jwk":
+            return Jwk(json.loads(data))
+        return data if kty == "oct" else Jwk.from_pem(data)
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        from jwskate import Jwt
+
+        jwt: Any = Jwt(token)
+        if call == "default":
+            if not jwt.verify_signature(key, algs=algs):
+                raise VerificationError("verify_signature returned False")
+        elif call == "validate":
+            jwt.validate(key, algs=algs)
+        else:
+            jwt.validate(key, algs=algs, issuer=expect.issuer, audience=expect.audience)
+        return jwt.claims
+
+    def decode_jwe(self, call: str, token: str, key: Any, alg: str, enc: str) -> Any:
+        from jwskate import JweCompact
+
+        if call == "hardened":
+            return self.decrypt_bytes(token, key, alg, enc)[1]
+        jwe = JweCompact(token)
+        if alg in _PBES2:
+            return bytes(jwe.decrypt_with_password(key))
+        return bytes(jwe.decrypt(key))
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        from jwskate import JwsCompact
+
+        jws = JwsCompact(token)
+        if not jws.verify_signature(_key(key), alg=alg):
+            raise VerificationError("verify_signature returned False")
+        return bytes(jws.payload)
 
     def unsupported_reason(self, alg: str, enc: str | None = None) -> str:
         if enc is None and alg == "ES256K":

@@ -10,9 +10,9 @@ what an application holding PEM must do with it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from jwtbench.adapters.base import JWS_ALGS, Adapter, Expect, Use
+from jwtbench.adapters.base import JWS_ALGS, Adapter, DecodeCall, Expect, KeyForm, Use
 from jwtbench.adapters.compiled import rust_backend
 from jwtbench.adapters.keys import KeyMaterial
 
@@ -40,9 +40,41 @@ class OxyJWTAdapter(Adapter):
         "objects (raw mode builds them from PEM per call)"
     )
 
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(
+            jws="oxyjwt.decode(token, DecodingKey.from_rsa_pem(pem), algorithms=algs)"
+        ),
+        "hardened": DecodeCall(
+            jws="oxyjwt.decode(token, key, algorithms=algs, audience=aud, issuer=iss, "
+            'options={"require": ["exp", "aud", "iss"]})',
+            passes_expect=True,
+        ),
+    }
+
     def __init__(self) -> None:
         super().__init__()
         type(self).backend = rust_backend(self.library, "oxyjwt._oxyjwt")
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        import oxyjwt
+
+        if form == "jwk":
+            return oxyjwt.DecodingKey.from_jwk(data.decode())
+        return _key(kty, data, "verify")
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        import oxyjwt
+
+        if call == "default":
+            return oxyjwt.decode(token, key, algorithms=algs)
+        return oxyjwt.decode(
+            token,
+            key,
+            algorithms=algs,
+            audience=expect.audience,
+            issuer=expect.issuer,
+            options={"require": ["exp", "aud", "iss"]},
+        )
 
     def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
         return _key(material.kty, material.raw(use), use)

@@ -9,9 +9,18 @@ own ``Validation`` policy (issuer, audience, required exp, pinned alg).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from jwtbench.adapters.base import JWE_ALGS, JWE_ENCS, JWS_ALGS, Adapter, Expect, Use
+from jwtbench.adapters.base import (
+    JWE_ALGS,
+    JWE_ENCS,
+    JWS_ALGS,
+    Adapter,
+    DecodeCall,
+    Expect,
+    KeyForm,
+    Use,
+)
 from jwtbench.adapters.compiled import rust_backend
 from jwtbench.adapters.jose import b64url
 from jwtbench.adapters.keys import KeyMaterial
@@ -39,9 +48,60 @@ class PyjosersAdapter(Adapter):
         "claims checked with the default 60 s leeway of its Validation"
     )
 
+    # jwt.decode(token, key) with the default Validation: exp required, 60 s leeway,
+    # any supported alg; JWE() without algs= uses its default allow-list.
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(
+            jws="pyjosers.jwt.decode(token, JWK.from_pem(pem))",
+            jwe="e = jwe.JWE(); e.deserialize(token, key); e.payload",
+        ),
+        "hardened": DecodeCall(
+            jws="jwt.decode(token, key, validation=Validation(issuer=iss, audience=aud, "
+            "allowed_algorithms=algs, require_exp=True))",
+            jwe="e = jwe.JWE(algs=[alg, enc]); e.deserialize(token, key); e.payload",
+            passes_expect=True,
+        ),
+    }
+
     def __init__(self) -> None:
         super().__init__()
         type(self).backend = rust_backend(self.library, "pyjosers._native")
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        from pyjosers import jwk
+
+        if form == "jwk":
+            return jwk.JWK.from_json(data.decode())
+        if kty == "oct":
+            return data  # a secret (or a PBES2 password): _to_jwk decides per alg
+        return jwk.JWK.from_pem(data)
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        from pyjosers import jwt
+
+        if call == "default":
+            return jwt.decode(token, _to_jwk(key, algs[0]))
+        policy = jwt.Validation(
+            issuer=expect.issuer,
+            audience=expect.audience,
+            allowed_algorithms=algs,
+            require_exp=True,
+        )
+        return jwt.decode(token, _to_jwk(key, algs[0]), validation=policy)
+
+    def decode_jwe(self, call: str, token: str, key: Any, alg: str, enc: str) -> Any:
+        from pyjosers import jwe
+
+        parsed = jwe.JWE() if call == "default" else jwe.JWE(algs=[alg, enc])
+        parsed.deserialize(token, _to_jwk(key, alg))
+        return bytes(parsed.payload)
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        from pyjosers import jws
+
+        parsed = jws.JWS()
+        parsed.deserialize(token, _to_jwk(key, alg), alg)
+        return bytes(parsed.payload)
 
     def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
         return _to_jwk(material.raw(use), alg)

@@ -7,9 +7,17 @@ every ``encode``/``decode`` call.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from jwtbench.adapters.base import JWS_ALGS, Adapter, AdapterUnavailable, Expect, Use
+from jwtbench.adapters.base import (
+    JWS_ALGS,
+    Adapter,
+    AdapterUnavailable,
+    DecodeCall,
+    Expect,
+    KeyForm,
+    Use,
+)
 from jwtbench.adapters.keys import KeyMaterial
 from jwtbench.adapters.owners import foreign_owner
 
@@ -25,6 +33,16 @@ class PyJWTAdapter(Adapter):
     # jwt.decode() without algorithms= raises DecodeError since 2.0: nothing is
     # accepted by default.
     enabled_by_default = frozenset()
+    # algorithms= is required since 2.0, so the shortest call that can succeed names them;
+    # decode() checks exp/nbf/iat itself, and refuses an aud when no audience is given.
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(jws="jwt.decode(token, key, algorithms=algs)"),
+        "hardened": DecodeCall(
+            jws="jwt.decode(token, key, algorithms=algs, audience=aud, issuer=iss, "
+            'options={"require": ["exp", "aud", "iss"]})',
+            passes_expect=True,
+        ),
+    }
 
     def __init__(self) -> None:
         # PyPI's "jwt" (GehirnInc) installs the same top-level module: an import
@@ -55,3 +73,35 @@ class PyJWTAdapter(Adapter):
             issuer=expect.issuer,
             options={"require": ["exp", "aud", "iss"]},
         )
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        import jwt
+
+        # a JWK is loaded with PyJWK (its documented way); PEM and secrets pass as they are
+        return jwt.PyJWK.from_json(data.decode()) if form == "jwk" else data
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        import jwt
+
+        if call == "default":
+            return jwt.decode(token, key, algorithms=algs)
+        return self._hardened(token, key, algs, expect)
+
+    @staticmethod
+    def _hardened(token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        import jwt
+
+        return jwt.decode(
+            token,
+            key,
+            algorithms=algs,
+            audience=expect.audience,
+            issuer=expect.issuer,
+            options={"require": ["exp", "aud", "iss"]},
+        )
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        import jwt
+
+        payload: bytes = jwt.PyJWS().decode(token, key, algorithms=[alg])
+        return payload

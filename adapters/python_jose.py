@@ -7,9 +7,17 @@ else pure-Python ``rsa``/``ecdsa``); the one actually loaded is recorded as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, Use, VerificationError
+from jwtbench.adapters.base import (
+    Adapter,
+    AdapterUnavailable,
+    DecodeCall,
+    Expect,
+    KeyForm,
+    Use,
+    VerificationError,
+)
 from jwtbench.adapters.keys import KeyMaterial
 
 
@@ -23,18 +31,34 @@ class PythonJoseAdapter(Adapter):
     jws_algs = frozenset(
         ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
     )
-    # jose.jwt.decode(token, key) with algorithms=None accepts any of these.
-    enabled_by_default = jws_algs
     jwe_algs = frozenset(
         ("RSA-OAEP", "RSA-OAEP-256", "RSA1_5", "A128KW", "A192KW", "A256KW", "dir")
     )
     jwe_encs = frozenset(
         ("A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512", "A128GCM", "A192GCM", "A256GCM")
     )
+    # jose.jwt.decode(token, key) with algorithms=None accepts any of its JWS algs, and
+    # jwe.decrypt(token, key) has no allow-list: every JWE alg/enc (RSA1_5 included:
+    # the conformance case rsa1_5-default is accepted).
+    enabled_by_default = jws_algs | jwe_algs | jwe_encs
     notes = (
         "no PS*, ES256K or EdDSA; no ECDH-ES, AES-GCMKW or PBES2; jwe.decrypt() has no "
         "algorithm allow-list, so the adapter checks the header itself"
     )
+
+    # jwt.decode(token, key) checks exp/nbf/iat/aud by default with algorithms=None
+    # (any supported alg); jwe.decrypt() has no allow-list at all.
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(
+            jws="jose.jwt.decode(token, key)", jwe="jose.jwe.decrypt(token, key)"
+        ),
+        "hardened": DecodeCall(
+            jws="jwt.decode(token, key, algorithms=algs, audience=aud, issuer=iss, "
+            'options={"require_exp": True, "require_aud": True, "require_iss": True})',
+            jwe="pin alg/enc from jwe.get_unverified_header(token), then jwe.decrypt(token, key)",
+            passes_expect=True,
+        ),
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,3 +121,35 @@ class PythonJoseAdapter(Adapter):
             raise VerificationError(f"JWE header is {header.get('alg')}/{header.get('enc')}")
         plaintext: bytes = jwe.decrypt(token, key)
         return header, plaintext
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        import json
+
+        return json.loads(data) if form == "jwk" else data  # PEM, JWK dicts and secrets
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        from jose import jwt
+
+        if call == "default":
+            return jwt.decode(token, key)
+        return jwt.decode(
+            token,
+            key,
+            algorithms=algs,
+            audience=expect.audience,
+            issuer=expect.issuer,
+            options={"require_exp": True, "require_aud": True, "require_iss": True},
+        )
+
+    def decode_jwe(self, call: str, token: str, key: Any, alg: str, enc: str) -> Any:
+        from jose import jwe
+
+        if call == "default":
+            return jwe.decrypt(token, key)
+        return self.decrypt_bytes(token, key, alg, enc)[1]
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        from jose import jws
+
+        payload: bytes = jws.verify(token, key, [alg])
+        return payload

@@ -13,9 +13,17 @@ is the library's work and not a terminal write; the behaviour is in ``notes``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from jwtbench.adapters.base import JWS_ALGS, Adapter, AdapterUnavailable, Expect, Use
+from jwtbench.adapters.base import (
+    JWS_ALGS,
+    Adapter,
+    AdapterUnavailable,
+    DecodeCall,
+    Expect,
+    KeyForm,
+    Use,
+)
 from jwtbench.adapters.compiled import rust_backend
 from jwtbench.adapters.keys import KeyMaterial
 
@@ -41,6 +49,40 @@ class WebtokenAdapter(Adapter):
         "adapter calls the native encode it delegates to; exp is required only when "
         "options={'require': [...]} asks, as in PyJWT"
     )
+
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(jws="webtoken.decode(token, key, algorithms=algs)"),
+        "hardened": DecodeCall(
+            jws="webtoken.decode(token, key, algorithms=algs, audience=aud, issuer=iss, "
+            'options={"require": ["exp", "aud", "iss"]})',
+            passes_expect=True,
+        ),
+    }
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        import webtoken
+
+        return webtoken.PyJWK.from_json(data.decode()) if form == "jwk" else data
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        import webtoken
+
+        if call == "default":
+            return webtoken.decode(token, key, algorithms=algs)
+        return webtoken.decode(
+            token,
+            key,
+            algorithms=algs,
+            audience=expect.audience,
+            issuer=expect.issuer,
+            options={"require": ["exp", "aud", "iss"]},
+        )
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        import webtoken
+
+        payload: bytes = webtoken.PyJWS().decode(token, key, algorithms=[alg])
+        return payload
 
     def __init__(self) -> None:
         super().__init__()

@@ -83,6 +83,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         chosen = [alg for alg in JWS_ALGS if alg in cls.enabled_by_default]
         print(f"  {name:<12} {_names(chosen, JWS_ALGS)}")
     print()
+    print("JWE enabled by default (alg x enc accepted by decrypt without an allow-list):")
+    for name, cls in declared.items():
+        if cls.jwe_algs or cls.enabled_by_default & set(JWE_ALGS):
+            chosen = [alg for alg in JWE_ALGS if alg in cls.enabled_by_default]
+            extra = sorted(set(chosen) - cls.jwe_algs)
+            note = f"  (also {' '.join(extra)}, decrypt only)" if extra else ""
+            print(f"  {name:<12} {_names(chosen, JWE_ALGS)}{note}")
+    print()
     for profile in PROFILES.values():
         print(f"profile {profile.name}: {profile.description}")
     return 0

@@ -31,6 +31,7 @@ VERBS: tuple[str, ...] = (
     "merge",
     "calibrate",
     "cost",
+    "conformance",
 )
 AddParser = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
