@@ -215,7 +215,7 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--processes",
         type=int,
         help="sets of fresh processes a grouped run splits each cell's bursts between "
-        "(default: the profile's; quick 2, full 4): a process carries its own speed offset "
+        "(default: the profile's; quick 2, full 3): a process carries its own speed offset "
         "(memory layout, hash seed), which pairing cannot cancel; several sets average it "
         "and widen the interval by as much as they disagree",
     )

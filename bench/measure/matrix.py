@@ -139,7 +139,7 @@ PROFILES: dict[str, Profile] = {
         # 30, not 60: 5208 runnable cells x 60 bursts of 5 ms is 26 min of bursts alone,
         # and the 438 raw-RSA private-key cells (one ~50 ms call per burst) 22 min more
         bursts=30,
-        processes=4,
+        processes=3,
         jwe_pairs="all",
         jwe_key_modes=KEY_MODES,
         jwe_payloads=("small",),
