@@ -113,4 +113,21 @@ def _native_key(key: Any, alg: str) -> Any:
     if isinstance(key, Key):
         return key
     module, cls = NATIVE_CLASSES[alg[:2]]
-    return getattr(importlib.import_module(module), cls)(key, alg)
+    return getattr(_import_native(module), cls)(key, alg)
+
+
+def _import_native(module: str) -> Any:
+    """Import a native backend module without its side effect on python-jose.
+
+    ``jose.backends.rsa_backend`` removes RSA-OAEP from python-jose's
+    process-wide ``ALGORITHMS.SUPPORTED`` when imported, which made the
+    cryptography-backed ``python-jose`` adapter in the same process refuse every
+    RSA-OAEP token. The set is put back as it was: this adapter does no JWE.
+    """
+    from jose.constants import ALGORITHMS
+
+    before = set(ALGORITHMS.SUPPORTED)
+    try:
+        return importlib.import_module(module)
+    finally:
+        ALGORITHMS.SUPPORTED.update(before)

@@ -132,3 +132,13 @@ def test_python_jose_native_signs_with_native_classes_or_is_unavailable(
     monkeypatch.setattr(native, "_native_key", lambda key, alg: jwk.construct(key, alg))
     with pytest.raises(AdapterUnavailable, match="would be signed by"):
         native.PythonJoseNativeAdapter()
+
+
+def test_the_native_adapter_leaves_python_jose_rsa_oaep_alone() -> None:
+    """Importing python-jose's rsa_backend drops RSA-OAEP process-wide; the adapter undoes it."""
+    from jose.constants import ALGORITHMS
+
+    from jwtbench.measure.matrix import adapter_or_reason
+
+    adapter_or_reason("python-jose-native")
+    assert ALGORITHMS.RSA_OAEP in ALGORITHMS.SUPPORTED
