@@ -28,6 +28,7 @@ from jwtbench.present.md_jwe import (
     jwe_token_section,
 )
 from jwtbench.present.md_jws import jws_failures_section, jws_sections
+from jwtbench.present.md_ladder import ladder_section
 from jwtbench.present.md_picks import pick_section
 
 
@@ -199,6 +200,7 @@ def render_markdown(results: Results, charts: Sequence[Path] = ()) -> str:
         _title(results),
         _summary(results, jws, jwe),
         _provenance(results),
+        ladder_section(jws),
         *jws_sections(jws, charts, decisions.below_floor),
         *jwe_sections(jws, jwe, charts),
         interop_section(results),
