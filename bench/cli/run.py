@@ -9,6 +9,7 @@ elsewhere) and maps an interrupted run to the signal's exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.cli.report import report_dir_for, write_report_for
 from jwtbench.measure import timers
 from jwtbench.measure.groups import run_grouped
+from jwtbench.measure.instructions import valgrind
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, run
 from jwtbench.model.cell import ALL_OPS, KEY_MODES
@@ -99,7 +101,17 @@ def profile_of(args: argparse.Namespace) -> str:
 
 def grouped(args: argparse.Namespace) -> bool:
     """Groups timed together, unless asked for passes or already a lockstep member."""
+    if getattr(args, "timer", None) == "instructions":
+        return False  # counts need no pairing: one pass, one valgrind process per adapter
     return not (args.no_groups or args.passes is not None or timers.current().name == "lockstep")
+
+
+def timer_for(args: argparse.Namespace) -> contextlib.AbstractContextManager[timers.Timer]:
+    """``--timer instructions``: counts under valgrind (refused now if it is missing)."""
+    if getattr(args, "timer", None) != "instructions":
+        return contextlib.nullcontext(timers.current())
+    valgrind()  # one line with how to install it, exit 2, before anything is measured
+    return timers.using(timers.InstructionsTimer())
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -122,7 +134,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if grouped(args):
         outcome = run_grouped(profile, selection, **common)
     else:
-        outcome = run(profile, selection, passes=args.passes, **common)
+        with timer_for(args):
+            outcome = run(profile, selection, passes=args.passes, **common)
     print(f"results: {outcome.path}")
     if outcome.interrupted:
         return _interrupted(outcome)
@@ -189,6 +202,13 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="time each cell alone in passes (in this process) instead of timing the cells "
         "that differ only by adapter together, burst by burst, one child process per "
         "adapter (the default: ratios between libraries are then paired)",
+    )
+    run_.add_argument(
+        "--timer",
+        choices=("wall-clock", "instructions"),
+        default="wall-clock",
+        help="instructions: count each cell's instructions per op under valgrind "
+        "(deterministic, for CI gates; one pass, no groups) instead of timing it",
     )
     run_.add_argument("--no-interop", action="store_true", help="skip the producer x consumer grid")
     run_.add_argument(
