@@ -28,11 +28,14 @@ from jwtbench.analysis.compare import (
     one_sided,
     version_differences,
 )
-from jwtbench.analysis.stats import IMPROVEMENT, NO_CHANGE, REGRESSION
+from jwtbench.analysis.stats import IMPROVEMENT, REGRESSION
 from jwtbench.model.cell import CellKey, cell_key, cell_label
 from jwtbench.model.errors import UsageError
 from jwtbench.model.results import Results
 
+#: A count that moved by no more than the threshold (not "no significant change":
+#: nothing is tested for significance).
+WITHIN = "within threshold"
 #: The default relative threshold for counts (times: 10%).
 DEFAULT_THRESHOLD = 0.01
 #: What the method is, said once (terminal, Markdown, README).
@@ -126,13 +129,13 @@ class CountComparison:
 
 
 def verdict(base: float, head: float, threshold: float) -> str:
-    """Regression above ``+threshold``, improvement below ``-threshold``, else no change."""
+    """Regression above ``+threshold``, improvement below ``-threshold``, else within it."""
     change = head / base - 1 if base else float("inf")
     if change > threshold:
         return REGRESSION
     if change < -threshold:
         return IMPROVEMENT
-    return NO_CHANGE
+    return WITHIN
 
 
 @dataclass

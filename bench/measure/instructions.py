@@ -11,7 +11,9 @@ jwtbench.measure.instructions worker``):
 
 1. the correctness gate (``jwtbench.measure.gate.prepare``), then
    :data:`WARM_UP` calls (a cold first call costs several times a warm one:
-   caches, lazy imports, interned strings), each result checked;
+   caches, lazy imports, interned strings), each result checked. ``N`` and
+   the warm-up depend on the cell only (:func:`shape`), so both sides of a
+   comparison count the same calls;
 2. ``gc.collect()``, then the cyclic garbage collector is off while counting:
    with it on, a young-generation collection falls into one segment or the
    other depending on its phase, and two runs of PyJWT's HS256 sign differed
@@ -65,8 +67,18 @@ from jwtbench.model.errors import UserError
 
 #: Calls per counted segment (the segments are N and 2N calls).
 CALLS = 10
-#: Calls before counting: the first calls of a cell cost several times a warm one.
-WARM_UP = 5
+#: Calls before counting: the first calls of a cell cost several times a warm one,
+#: and CPython's adaptive interpreter keeps re-specialising for a while after.
+WARM_UP = 20
+#: (N, warm-up) of a slow cell: an RSA key parsed per call (raw key mode) takes
+#: ~5 s per call under valgrind. Decided by the cell, never by a timing: N and the
+#: warm-up must be the same on both sides of a comparison, because CPython's
+#: adaptive interpreter makes calls differ a little with their index (PyJWT's
+#: HS256 sign counted over calls 6-8 and 9-14 gave 7% less than over 6-15 and
+#: 16-35), so the same calls must be counted.
+SLOW_CALLS = (2, 2)
+#: Algorithms whose raw-key cells are slow (prefixes).
+SLOW_RAW_ALGS = ("RS", "PS", "RSA")
 #: The libc function whose entry makes callgrind dump (``--dump-before``): Python
 #: calls it only through ``os.sched_get_priority_min``, and no library does.
 MARKER = "sched_get_priority_min"
@@ -245,6 +257,7 @@ def _result(entry: Mapping[str, Any], prefix: Path, calls: int) -> Count | str:
     if "error" in entry:
         return str(entry["error"])
     first = int(entry["marker"])  # the dump after N calls is first + 1
+    calls = int(entry.get("calls", calls))
     try:
         segments = (dump_total(_dump(prefix, first + 1)), dump_total(_dump(prefix, first + 2)))
         return Count(
@@ -292,7 +305,8 @@ def metadata(tool: str | None = None) -> dict[str, Any]:
         **versions(),
         "openssl_ia32cap": IA32CAP,
         "pythonhashseed": HASH_SEED,
-        "method": f"(I(2N) - I(N)) / N, N = {CALLS}, after {WARM_UP} warm-up calls",
+        "method": f"(I(2N) - I(N)) / N, N = {CALLS} after {WARM_UP} warm-up calls "
+        f"(raw RSA keys: N = {SLOW_CALLS[0]} after {SLOW_CALLS[1]}), gc off while counting",
     }
 
 
@@ -309,6 +323,15 @@ def _mark() -> int:
     return _MARKS
 
 
+def shape(cell: Cell, calls: int = CALLS) -> tuple[int, int]:
+    """(N, warm-up calls) for ``cell``: from the cell alone, the same for every run."""
+    if cell.key_mode == "raw" and any(
+        alg.startswith(SLOW_RAW_ALGS) for alg in (cell.alg, cell.sig_alg or "")
+    ):
+        return SLOW_CALLS
+    return calls, WARM_UP
+
+
 def _repeat(func: Callable[..., Any], args: tuple[Any, ...], calls: int) -> Any:
     result = None
     for _ in range(calls):
@@ -320,7 +343,8 @@ def _counted(cell: Cell, calls: int, inject: float, prefix: Path | None) -> dict
     """Gate, warm up, then the three markers around N and 2N calls."""
     work = prepare(cell)
     func, args = work.func, work.args
-    for _ in range(WARM_UP):
+    calls, warm_up = shape(cell, calls)
+    for _ in range(warm_up):
         work.check(func(*args))
     injected = 0.0
     if inject and prefix is not None:
@@ -337,7 +361,7 @@ def _counted(cell: Cell, calls: int, inject: float, prefix: Path | None) -> dict
     finally:
         gc.enable()
     work.check(result)
-    return {"cell": cell.id, "marker": first, "injected": injected}
+    return {"cell": cell.id, "marker": first, "calls": calls, "injected": injected}
 
 
 def _measure_here(

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jwtbench.analysis.compare import plural
-from jwtbench.analysis.compare_counts import NO_NOISE, CountChange, CountComparison
-from jwtbench.analysis.stats import IMPROVEMENT, NO_CHANGE, REGRESSION
+from jwtbench.analysis.compare_counts import NO_NOISE, WITHIN, CountChange, CountComparison
+from jwtbench.analysis.stats import IMPROVEMENT, REGRESSION
 from jwtbench.present.compare import aligned, md_table, one_sided_text
 
 _HEADER = ("cell", "base instr/op", "head instr/op", "change", "verdict")
-_VERDICT = {REGRESSION: "REGRESSION", IMPROVEMENT: "improvement", NO_CHANGE: "within threshold"}
+_VERDICT = {REGRESSION: "REGRESSION", IMPROVEMENT: "improvement", WITHIN: "within threshold"}
 _MD_VERDICT = {
     REGRESSION: "🔴 **regression**",
     IMPROVEMENT: "🟢 improvement",
-    NO_CHANGE: "within threshold",
+    WITHIN: "within threshold",
 }
 
 
@@ -36,7 +36,7 @@ def method_text(cmp: CountComparison) -> str:
 
 
 def _ordered(cmp: CountComparison) -> list[CountChange]:
-    order = {REGRESSION: 0, IMPROVEMENT: 1, NO_CHANGE: 2}
+    order = {REGRESSION: 0, IMPROVEMENT: 1, WITHIN: 2}
     return sorted(cmp.cells, key=lambda c: (order[c.verdict], -abs(c.ratio - 1)))
 
 
