@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from jwtbench.analysis.calibration import Trial
 from jwtbench.analysis.compare import (
     OneSided,
     StatusChange,
@@ -272,3 +273,11 @@ def count_rows(results: Results) -> list[CountRow]:
 
 def _twin(params: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in params.items() if k != "adapter"))
+
+
+def score_counts(cmp: CountComparison, slowed_adapter: str | None) -> Trial:
+    """``jwtbench calibrate``'s scoring of one count comparison (as ``calibration.score``)."""
+    flagged = [c for c in cmp.cells if c.verdict in (REGRESSION, IMPROVEMENT)]
+    mine = [c for c in flagged if c.verdict == REGRESSION and c.params["adapter"] == slowed_adapter]
+    slowed_cells = sum(1 for c in cmp.cells if c.params["adapter"] == slowed_adapter)
+    return Trial([c.label for c in flagged], [c.label for c in mine], slowed_cells)

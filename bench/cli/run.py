@@ -107,11 +107,16 @@ def grouped(args: argparse.Namespace) -> bool:
 
 
 def timer_for(args: argparse.Namespace) -> contextlib.AbstractContextManager[timers.Timer]:
-    """``--timer instructions``: counts under valgrind (refused now if it is missing)."""
+    """``--timer instructions``: counts under valgrind (refused now if it is missing).
+
+    There ``--inject-slowdown ADAPTER=FACTOR`` is deterministic extra work (a
+    fixed loop costing FACTOR of each call's own count), not a busy wait.
+    """
     if getattr(args, "timer", None) != "instructions":
         return contextlib.nullcontext(timers.current())
     valgrind()  # one line with how to install it, exit 2, before anything is measured
-    return timers.using(timers.InstructionsTimer())
+    slowed = _slowdown(args.inject_slowdown)
+    return timers.using(timers.InstructionsTimer(inject=dict([slowed]) if slowed else None))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -129,7 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "output": output,
         "progress": progress_for(args.verbose),
         "interop": not args.no_interop,
-        "slowdown": _slowdown(args.inject_slowdown),
+        "slowdown": None if args.timer == "instructions" else _slowdown(args.inject_slowdown),
     }
     if grouped(args):
         outcome = run_grouped(profile, selection, **common)

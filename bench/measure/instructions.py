@@ -349,7 +349,8 @@ def _counted(cell: Cell, calls: int, inject: float, prefix: Path | None) -> dict
     injected = 0.0
     if inject and prefix is not None:
         func, injected = _with_extra_work(func, args, calls, inject, prefix)
-        work.check(func(*args))
+        for _ in range(warm_up):  # the wrapper is new code: warm it up as well
+            work.check(func(*args))
     gc.collect()
     gc.disable()  # a collection would land in one segment and not the other
     try:
