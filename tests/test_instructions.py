@@ -75,6 +75,31 @@ def test_missing_valgrind_is_one_line_and_exit_2(
     assert not out.exists()  # refused before measuring
 
 
+def test_ab_and_calibrate_refuse_without_valgrind_before_building_anything(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("JWTBENCH_VALGRIND", str(tmp_path / "no-valgrind"))
+    env_dir = tmp_path / "envs"
+    ab = ["ab", "--timer", "instructions", "--base", "pyjwt==2.10.1", "--head", "pyjwt==2.15.1"]
+    assert main([*ab, "--adapters", "pyjwt", "--env-dir", str(env_dir)]) == 2
+    assert "apt-get install valgrind" in capsys.readouterr().err
+    assert not env_dir.exists()
+    assert main(["calibrate", "--timer", "instructions", "--trials", "1"]) == 2
+    assert "apt-get install valgrind" in capsys.readouterr().err
+
+
+def test_timer_details_round_trip() -> None:
+    from jwtbench.model.records import COUNT_UNITS, Timer, Units
+
+    timer = Timer("instructions", "instructions", {"valgrind": "valgrind-3.19.0"})
+    assert Timer.from_dict(timer.to_dict(), "x") == timer
+    assert Timer.from_dict(Timer().to_dict(), "x") == Timer()
+    units = Units.from_dict(dict(COUNT_UNITS, token_bytes="bytes"), "x")
+    assert units.counts and not Units().counts
+    with pytest.raises(ResultsError, match="not times"):
+        units.factor("time")
+
+
 # -- real counts --------------------------------------------------------------------------
 
 

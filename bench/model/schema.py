@@ -24,7 +24,9 @@ SCHEMA_HISTORY: Mapping[int, str] = {
     "passes and interop required (interop null: not recorded, in migrated files); "
     "lockstep, injected_slowdown and ab declared; "
     "a cell's status must be one of jwtbench.model.cell.Status; later, without a "
-    "version change: groups, extra_info.over_floor / over_limit (grouped runs)",
+    "version change: groups, extra_info.over_floor / over_limit (grouped runs); "
+    "instruction counts (timer instructions with valgrind/CPython/OpenSSL versions and "
+    "the OPENSSL_ia32cap mask, units.time = instructions, extra_info.instructions_per_op)",
 }
 
 
