@@ -14,7 +14,7 @@ from pathlib import Path
 # The comparison and its rendering, in one place (their home may move to present).
 from jwtbench.analysis.compare import compare_results
 from jwtbench.analysis.spread import RunSpread, disagreeing_runs
-from jwtbench.cli.compare import add_verdict_options, report
+from jwtbench.cli.compare import add_verdict_options, report, report_counts, threshold_of
 from jwtbench.envs.env import default_env_root
 from jwtbench.measure.ab import AbPlan, run_ab
 from jwtbench.measure.rounds import DEFAULT_ROUNDS, RunSelection
@@ -61,9 +61,14 @@ def cmd_ab(args: argparse.Namespace) -> int:
         installer=args.installer,
         rebuild=args.rebuild,
         harness_spec=args.harness,
+        timer=args.timer,
     )
     outcome = run_ab(plan)
     results: dict[str, Results] = {side: load_results(p) for side, p in outcome.paths.items()}
+    if plan.counts:
+        print(f"ab: done in {outcome.seconds:.1f}s")
+        return report_counts(results["base"], results["head"], args)
+    args.threshold = threshold_of(args, counts=False)
     cmp = compare_results(
         results["base"], results["head"], threshold=args.threshold, alpha=args.alpha
     )
@@ -135,5 +140,13 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "the source an installed copy was built from)",
     )
     parser.add_argument("--results-dir", default="results", help="default: ./results")
+    parser.add_argument(
+        "--timer",
+        choices=("wall-clock", "instructions"),
+        default="wall-clock",
+        help="instructions: count each side's instructions per op under valgrind (one "
+        "run per side, deterministic; regression = count up by more than --threshold, "
+        "default 1%%) instead of lockstep timing",
+    )
     add_verdict_options(parser)
     parser.set_defaults(func=cmd_ab)

@@ -18,7 +18,10 @@ from collections.abc import Callable, Sequence
 
 from jwtbench.analysis.calibration import Experiment, score
 from jwtbench.analysis.compare import compare_results
-from jwtbench.measure.calibrate import DEFAULT_SELECTION, measure_pair
+from jwtbench.analysis.compare_counts import DEFAULT_THRESHOLD as COUNTS_THRESHOLD
+from jwtbench.analysis.compare_counts import compare_counts, score_counts
+from jwtbench.measure.calibrate import COUNTS_SELECTION, DEFAULT_SELECTION, measure_pair
+from jwtbench.measure.instructions import valgrind
 from jwtbench.measure.rounds import DEFAULT_ROUNDS, RunSelection
 
 Echo = Callable[[str], None]
@@ -35,22 +38,29 @@ def calibrate(
     alpha: float = 0.01,
     modes: Sequence[bool] = (True, False),
     echo: Echo = print,
+    timer: str = "wall-clock",
 ) -> list[Experiment]:
     """Run every (factor, mode) experiment ``trials`` times; 0.0 = false alarms.
 
     ``modes``: ``True`` for lockstep (interleaved), ``False`` for sequential runs.
     """
     out = []
+    counts = timer == "instructions"
     for factor in factors:
-        for interleave in modes:
-            mode = "interleaved" if interleave else "sequential"
-            exp = Experiment(f"{factor:.0%} {mode}", factor, interleave)
+        for interleave in (False,) if counts else modes:
+            mode = "instructions" if counts else "interleaved" if interleave else "sequential"
+            exp = Experiment(f"{factor:.1%} {mode}", factor, interleave)
             slowed = slowed_adapter if factor else None
             for i in range(trials):
                 base, head = measure_pair(slowed_adapter=slowed, factor=factor, rounds=rounds,
-                                          interleave=interleave, selection=selection)  # fmt: skip
-                cmp = compare_results(base, head, threshold=threshold, alpha=alpha)
-                exp.trials.append(score(cmp, slowed))
+                                          interleave=interleave, selection=selection,
+                                          timer=timer)  # fmt: skip
+                if counts:
+                    trial = score_counts(compare_counts(base, head, threshold=threshold), slowed)
+                else:
+                    trial = score(compare_results(base, head, threshold=threshold, alpha=alpha),
+                                  slowed)  # fmt: skip
+                exp.trials.append(trial)
                 echo(f"  {exp.name}: trial {i + 1}/{trials}: flagged {exp.trials[-1].flagged}")
             echo(summary_line(exp, trials))
             out.append(exp)
@@ -69,12 +79,17 @@ def summary_line(exp: Experiment, trials: int) -> str:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """False alarms and the smallest reliably flagged slowdown, on this machine."""
     factors = [float(f) for f in args.factors.split(",")]
+    counts = args.timer == "instructions"
+    if counts:
+        valgrind()  # how to install it, exit 2, before anything runs
     experiments = calibrate(
         factors=factors,
         trials=args.trials,
         rounds=args.rounds,
         slowed_adapter=args.slowed_adapter,
-        threshold=args.threshold,
+        threshold=args.threshold or (COUNTS_THRESHOLD if counts else 0.10),
+        timer=args.timer,
+        selection=COUNTS_SELECTION if counts else DEFAULT_SELECTION,
         alpha=args.alpha,
         modes={"both": (True, False), "interleaved": (True,), "sequential": (False,)}[args.mode],
     )
@@ -115,7 +130,18 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="lockstep (interleaved, as jwtbench ab runs), sequential runs, or both",
     )
     parser.add_argument(
-        "--threshold", type=float, default=0.10, help="compare's threshold (default 0.10)"
+        "--threshold",
+        type=float,
+        default=None,
+        help="compare's threshold (default 0.10; for instruction counts 0.01)",
+    )
+    parser.add_argument(
+        "--timer",
+        choices=("wall-clock", "instructions"),
+        default="wall-clock",
+        help="instructions: count both sides under valgrind, the head's --slowed-adapter "
+        "given FACTOR of its own count as extra deterministic work (a fixed loop) per call; "
+        "one run per side per trial",
     )
     parser.add_argument(
         "--alpha", type=float, default=0.01, help="compare's significance level (default 0.01)"

@@ -19,13 +19,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from jwtbench.analysis.compare import Comparison, compare_results
+from jwtbench.analysis.compare_counts import DEFAULT_THRESHOLD as COUNTS_THRESHOLD
+from jwtbench.analysis.compare_counts import check_same_kind, compare_counts
 from jwtbench.analysis.paired import PairedComparison, compare_paired, has_paired
 from jwtbench.model.errors import UsageError
 from jwtbench.model.results import Results, load_results
 from jwtbench.present.compare import render_markdown, render_terminal
+from jwtbench.present.compare_counts import render_counts_markdown, render_counts_terminal
 from jwtbench.present.compare_paired import render_paired_markdown, render_paired_terminal
 
 FAIL_ON = ("regression", "never")
+#: ``--threshold``'s default for times.
+TIMES_THRESHOLD = 0.10
 
 
 def threshold_arg(text: str) -> float:
@@ -55,8 +60,9 @@ def add_verdict_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threshold",
         type=threshold_arg,
-        default=0.10,
-        help="smallest slowdown that counts, relative (default 0.10 = 10%%)",
+        default=None,
+        help="smallest slowdown that counts, relative (default 0.10 = 10%%; for "
+        "instruction counts 0.01 = 1%%)",
     )
     parser.add_argument(
         "--alpha", type=alpha_arg, default=0.01, help="significance level (default 0.01)"
@@ -129,10 +135,34 @@ def report_paired(pc: PairedComparison, cmp: Comparison, args: argparse.Namespac
     return 1 if args.fail_on == "regression" and failing else 0
 
 
+def threshold_of(args: argparse.Namespace, counts: bool) -> float:
+    """``--threshold``, else 1% for instruction counts and 10% for times."""
+    if args.threshold is not None:
+        return float(args.threshold)
+    return COUNTS_THRESHOLD if counts else TIMES_THRESHOLD
+
+
+def report_counts(base: Results, head: Results, args: argparse.Namespace) -> int:
+    """Instruction counts: a plain threshold (no noise, no p-value); exit 1 on a regression."""
+    cmp = compare_counts(base, head, threshold=threshold_of(args, counts=True))
+    print(render_counts_terminal(cmp), end="")
+    if args.markdown:
+        out = Path(args.markdown)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_counts_markdown(cmp), encoding="utf-8")
+        print(f"markdown: {out}")
+    return 1 if args.fail_on == "regression" and cmp.has_regression() else 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare saved results files; exit 1 on a regression unless ``--fail-on never``."""
     base = [load_results(path) for path in [args.base, *(args.base_extra or [])]]
     head = [load_results(path) for path in [args.head, *(args.head_extra or [])]]
+    if check_same_kind(base[0], head[0]):
+        if len(base) > 1 or len(head) > 1:
+            raise UsageError("instruction counts compare one file per side (no --*-extra)")
+        return report_counts(base[0], head[0], args)
+    args.threshold = threshold_of(args, counts=False)
     mode = pairing(args, base, head)
     cmp = compare_results(base, head, threshold=args.threshold, alpha=args.alpha)
     if mode == "paired":

@@ -9,6 +9,7 @@ elsewhere) and maps an interrupted run to the signal's exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import signal
 import sys
@@ -22,6 +23,7 @@ from jwtbench.cli.report import report_dir_for, write_report_for
 from jwtbench.measure import timers
 from jwtbench.measure.cost import gather_after_run
 from jwtbench.measure.isolate import IsolatedRun, run_isolated
+from jwtbench.measure.instructions import valgrind
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.members import needs_isolation
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, run
@@ -103,7 +105,22 @@ def profile_of(args: argparse.Namespace) -> str:
 
 def grouped(args: argparse.Namespace) -> bool:
     """Groups timed together, unless asked for passes or already a lockstep member."""
+    if getattr(args, "timer", None) == "instructions":
+        return False  # counts need no pairing: one pass, one valgrind process per adapter
     return not (args.no_groups or args.passes is not None or timers.current().name == "lockstep")
+
+
+def timer_for(args: argparse.Namespace) -> contextlib.AbstractContextManager[timers.Timer]:
+    """``--timer instructions``: counts under valgrind (refused now if it is missing).
+
+    There ``--inject-slowdown ADAPTER=FACTOR`` is deterministic extra work (a
+    fixed loop costing FACTOR of each call's own count), not a busy wait.
+    """
+    if getattr(args, "timer", None) != "instructions":
+        return contextlib.nullcontext(timers.current())
+    valgrind()  # one line with how to install it, exit 2, before anything is measured
+    slowed = _slowdown(args.inject_slowdown)
+    return timers.using(timers.InstructionsTimer(inject=dict([slowed]) if slowed else None))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -123,7 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "output": output,
         "progress": progress_for(args.verbose),
         "interop": not args.no_interop,
-        "slowdown": _slowdown(args.inject_slowdown),
+        "slowdown": None if args.timer == "instructions" else _slowdown(args.inject_slowdown),
     }
     isolate = args.isolate or needs_isolation(selection, args.lib)
     if isolate and not grouped(args):
@@ -134,7 +151,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif grouped(args):
         outcome = run_waves(profile, selection, processes=args.processes, **common)
     else:
-        outcome = run(profile, selection, passes=args.passes, **common)
+        with timer_for(args):
+            outcome = run(profile, selection, passes=args.passes, **common)
     print(f"results: {outcome.path}")
     if outcome.interrupted:
         return _interrupted(outcome)
@@ -218,6 +236,13 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "(default: the profile's; quick 2, full 3): a process carries its own speed offset "
         "(memory layout, hash seed), which pairing cannot cancel; several sets average it "
         "and widen the interval by as much as they disagree",
+    )
+    run_.add_argument(
+        "--timer",
+        choices=("wall-clock", "instructions"),
+        default="wall-clock",
+        help="instructions: count each cell's instructions per op under valgrind "
+        "(deterministic, for CI gates; one pass, no groups) instead of timing it",
     )
     run_.add_argument("--no-interop", action="store_true", help="skip the producer x consumer grid")
     _add_isolation(run_)

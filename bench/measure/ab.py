@@ -42,6 +42,7 @@ from jwtbench.envs.env import (
     parse_requirements,
     pick_installer,
 )
+from jwtbench.measure.instructions import valgrind
 from jwtbench.measure.merge import merge_rounds
 from jwtbench.measure.rounds import (
     DEFAULT_ROUNDS,
@@ -70,6 +71,8 @@ class AbPlan:
     installer: str = "auto"
     rebuild: bool = False
     harness_spec: str | None = None
+    #: ``instructions``: each side counted once under valgrind (no lockstep needed).
+    timer: str = "wall-clock"
 
     @classmethod
     def make(cls, base: str, head: str, selection: RunSelection, **options: Any) -> AbPlan:
@@ -79,7 +82,14 @@ class AbPlan:
         if plan.rounds < 1:
             raise UsageError(f"--rounds must be at least 1, got {plan.rounds}")
         selection.check()
+        if plan.counts:
+            valgrind()  # ValgrindMissing: how to install it, before any env is built
         return plan
+
+    @property
+    def counts(self) -> bool:
+        """Instruction counts: one ordinary run per side, no rounds to pair."""
+        return self.timer == "instructions"
 
 
 @dataclass
@@ -118,13 +128,18 @@ def run_ab(plan: AbPlan, *, echo: Echo = print) -> AbRun:
     drift = env_differences(freezes, plan.requirements)
     if drift:
         echo("ab: warning: the envs also differ in " + "; ".join(drift) + " (try --rebuild)")
-    runners = {side: Side((str(envs[side].jwtbench),), envs[side].environ()) for side in SIDES}
+    extra = ("--timer", "instructions") if plan.counts else ()
+    runners = {
+        side: Side((str(envs[side].jwtbench),), envs[side].environ(), extra) for side in SIDES
+    }
+    # counts are deterministic: one run per side, one after the other, is the whole A/B
+    rounds, interleave = (1, False) if plan.counts else (plan.rounds, plan.interleave)
     with tempfile.TemporaryDirectory(prefix="jwtbench-ab-") as tmp:
         loaded = measure_rounds(
             runners,
             plan.selection,
-            rounds=plan.rounds,
-            interleave=plan.interleave,
+            rounds=rounds,
+            interleave=interleave,
             folder=Path(tmp),
             echo=echo,
             describe={side: " ".join(plan.requirements[side]) for side in SIDES},
@@ -139,10 +154,11 @@ def run_ab(plan: AbPlan, *, echo: Echo = print) -> AbRun:
         for side in SIDES
     }
     meta |= {
-        "rounds": plan.rounds,
-        "interleaved": plan.interleave,
-        "order": round_order(plan.rounds, plan.interleave),
+        "rounds": rounds,
+        "interleaved": interleave,
+        "order": round_order(rounds, interleave),
         "env_differences": drift,
+        "timer": plan.timer,
     }
     paths: dict[str, Path] = {}
     for side in SIDES:
@@ -151,4 +167,4 @@ def run_ab(plan: AbPlan, *, echo: Echo = print) -> AbRun:
         paths[side] = run_path(plan.results_dir, f"ab-{side}", when)
         write_atomic(paths[side], merged)
         echo(f"ab: {side} results: {paths[side]}")
-    return AbRun(paths, envs, drift, plan.interleave, time.perf_counter() - started)
+    return AbRun(paths, envs, drift, interleave, time.perf_counter() - started)

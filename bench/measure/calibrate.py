@@ -27,10 +27,22 @@ DEFAULT_SELECTION = RunSelection.parse(
     adapters="floor,pyjwt", algs="HS256,ES256", ops="sign,verify", key_modes="prepared"
 )
 
+#: Instruction counts: one adapter slowed, one not (false alarms), one valgrind process each.
+COUNTS_SELECTION = RunSelection.parse(
+    adapters="floor,pyjwt", algs="HS256", ops="sign,verify", key_modes="prepared", payloads="small"
+)
 
-def side_runner(slowed_adapter: str | None, factor: float) -> Side:
-    """This environment's ``jwtbench run``, with ``slowed_adapter`` made ``1 + factor`` slower."""
+
+def side_runner(slowed_adapter: str | None, factor: float, timer: str = "wall-clock") -> Side:
+    """This environment's ``jwtbench run``, with ``slowed_adapter`` made ``1 + factor`` slower.
+
+    Under ``timer="instructions"`` the slowdown is deterministic extra work: a
+    fixed loop after each call costing ``factor`` of the call's own count
+    (``jwtbench.measure.instructions``), not a busy wait.
+    """
     extra = ("--inject-slowdown", f"{slowed_adapter}={factor}") if slowed_adapter and factor else ()
+    if timer == "instructions":
+        extra = ("--timer", "instructions", *extra)
     return Side((sys.executable, "-m", "jwtbench.cli.main"), child_environ(), extra)
 
 
@@ -42,12 +54,19 @@ def measure_pair(
     interleave: bool,
     selection: RunSelection = DEFAULT_SELECTION,
     echo: Echo = lambda _: None,
+    timer: str = "wall-clock",
 ) -> tuple[Results, Results]:
     """Base and head results (``rounds`` runs each, merged); head has the slowdown.
 
     In lockstep when ``interleave``, else all base runs and then all head runs.
+    Instruction counts (``timer="instructions"``): one run per side, one after the other.
     """
-    runners = {"base": side_runner(None, 0.0), "head": side_runner(slowed_adapter, factor)}
+    if timer == "instructions":
+        rounds, interleave = 1, False
+    runners = {
+        "base": side_runner(None, 0.0, timer),
+        "head": side_runner(slowed_adapter, factor, timer),
+    }
     with tempfile.TemporaryDirectory(prefix="jwtbench-calibrate-") as tmp:
         loaded = measure_rounds(
             runners, selection, rounds=rounds, interleave=interleave, folder=Path(tmp), echo=echo

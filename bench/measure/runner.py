@@ -414,6 +414,7 @@ def run(
         raise MatrixError(why_empty(profile, selection))
     path = output or run_path(results_dir, label or profile.name)
     check_output(path)
+    timer.planned(cells)  # e.g. no valgrind for instruction counts: refused before measuring
     shown = progress or LineProgress(echo)
     recorder = Recorder(total=len(cells), progress=shown, passes=passes)
     if machine_info is not None:
@@ -439,6 +440,7 @@ def run(
     ok = recorder.ok_keys()  # a cell that ended failed or not run keeps no number
     benches = [b for b in benches if cell_key(b["params"]) in ok]
     round_raw_data(benches)
+    timer_record, units = timer.record()
     record = RunRecord(
         run=RunInfo(
             label=label or profile.name,
@@ -456,6 +458,8 @@ def run(
         cells=_cell_list(cells, recorder),
         provenance=Provenance.from_dict(provenance(), "this machine"),
         interop=tuple(grid),
+        timer=timer_record,
+        units=units,
     )
     write_atomic(path, build_document(record, benches, measured[0] if measured else None))
     load_results(path)  # never leave a file the loader would refuse

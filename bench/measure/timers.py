@@ -3,12 +3,16 @@
 A :class:`Timer` is the one object the runner, the pytest plugin and the
 suites ask about timing: how many passes the run makes, what to do once the
 cells are collected, how to time one cell's work, what to record in the
-results file, and what to do at the end. Two exist today:
+results file, and what to do at the end. Three exist today:
 
 - :class:`PlainTimer`: pytest-benchmark's own calibrated rounds;
 - :class:`LockstepTimer`: under a ``jwtbench.envs.lockstep.Coordinator``
   (``jwtbench ab``), the cell is timed in :data:`~jwtbench.envs.lockstep.BURSTS`
-  bursts and the baton passes between them, outside the timed region.
+  bursts and the baton passes between them, outside the timed region;
+- :class:`InstructionsTimer` (``jwtbench run --timer instructions``): each
+  cell's instructions per op, counted under valgrind
+  (``jwtbench.measure.instructions``: one valgrind process per adapter, the
+  N / 2N difference method); the cell's stats hold that count.
 
 :func:`current` picks the timer once, from ``JWTBENCH_LOCKSTEP`` (the only
 place that reads it); :func:`using` puts another timer in place for a block
@@ -26,6 +30,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from jwtbench.envs.lockstep import BURSTS, ENV_VAR, Baton
+from jwtbench.measure import instructions
+from jwtbench.measure.matrix import skip_reason
+from jwtbench.model import records
+from jwtbench.model.cell import Cell
 
 #: Target length of one burst, and of one round inside it.
 BURST_SECONDS = 0.005
@@ -47,6 +55,9 @@ class Timer:
         """Passes over the matrix this timer makes of the ``requested`` ones."""
         return requested
 
+    def planned(self, cells: Sequence[Cell]) -> None:
+        """The run's matrix, before anything is measured (refuse what cannot work here)."""
+
     def collected(self, cells: Sequence[str]) -> None:
         """The cells this run will time, in order (pytest collected them)."""
 
@@ -62,6 +73,10 @@ class Timer:
     def metadata(self) -> dict[str, Any]:
         """What the results file's ``jwtbench`` object records about this timer."""
         return {}
+
+    def record(self) -> tuple[records.Timer, records.Units]:
+        """The results file's ``jwtbench.timer`` and ``jwtbench.units``."""
+        return records.Timer(), records.Units()
 
 
 PlainTimer = Timer
@@ -137,6 +152,70 @@ class LockstepTimer(BurstTimer):
 
     def metadata(self) -> dict[str, Any]:
         return {"lockstep": {"pair": self.baton.pair, "side": self.baton.side}}
+
+
+class InstructionsTimer(Timer):
+    """Instructions per op under valgrind; the cell's stats hold the count (one round).
+
+    The counts are made per adapter, the first time one of its cells comes up:
+    one valgrind process gates, warms up and counts every planned cell of that
+    adapter (``jwtbench.measure.instructions``). The suite's own call here is
+    made once, natively, only so the suite checks a real result as for every
+    timer; its duration is replaced by the count. Deterministic: one pass.
+    """
+
+    name = "instructions"
+
+    def __init__(
+        self, calls: int = instructions.CALLS, inject: dict[str, float] | None = None
+    ) -> None:
+        self.calls = calls
+        #: adapter -> fraction of deterministic extra work (``jwtbench calibrate``).
+        self.inject = dict(inject or {})
+        self.cells: dict[str, Cell] = {}
+        self.counts: dict[str, instructions.Count | str] = {}
+        self.tool: str | None = None
+
+    def passes(self, requested: int) -> int:
+        return 1  # a count does not vary between passes
+
+    def planned(self, cells: Sequence[Cell]) -> None:
+        self.tool = instructions.valgrind()  # ValgrindMissing (exit 2) before measuring
+        self.cells = {cell.id: cell for cell in cells if skip_reason(cell) is None}
+
+    def count(self, cell: str) -> instructions.Count:
+        """``cell``'s count, counting its adapter's planned cells first if not yet done."""
+        if cell not in self.counts:
+            if cell not in self.cells:
+                raise instructions.CountError(f"cell {cell} was not planned for counting")
+            adapter = self.cells[cell].adapter
+            group = [c for c in self.cells.values() if c.adapter == adapter]
+            self.counts |= instructions.count_cells(group, calls=self.calls, inject=self.inject)
+        found = self.counts[cell]
+        if isinstance(found, str):
+            raise instructions.CountError(found)
+        return found
+
+    def time(
+        self, benchmark: Any, func: Callable[..., Any], args: tuple[Any, ...], cell: str
+    ) -> Any:
+        count = self.count(cell)
+        result = benchmark.pedantic(func, args=args, rounds=1, iterations=1)
+        stats = benchmark.stats.stats
+        vars(stats).clear()  # the native call's duration and any cached statistics
+        stats.data = [count.per_op]  # the count is the one round
+        benchmark.extra_info.update(count.extra_info())
+        return result
+
+    def metadata(self) -> dict[str, Any]:
+        return {"instructions": instructions.metadata(self.tool)}
+
+    def record(self) -> tuple[records.Timer, records.Units]:
+        details = instructions.metadata(self.tool)
+        if self.inject:
+            details["injected"] = dict(self.inject)
+        timer = records.Timer(self.name, records.COUNT_UNITS["time"], details)
+        return timer, records.Units(**records.COUNT_UNITS)
 
 
 def burst_shape(per_call: float) -> tuple[int, int]:

@@ -65,6 +65,10 @@ KNOWN_UNITS: Mapping[str, Mapping[str, float]] = {
     "ops": {"1/s": 1.0},
     "token_bytes": {"bytes": 1.0},
 }
+#: The units of a run timed by instruction counts (``jwtbench run --timer instructions``):
+#: ``stats`` hold instructions per operation (``ops`` is pytest-benchmark's 1/mean of
+#: them). They convert to nothing else: ``Units.factor`` refuses them.
+COUNT_UNITS: Mapping[str, str] = {"time": "instructions", "ops": "1/instructions"}
 #: Which fields of the file each metric of ``jwtbench.units`` covers (documentation
 #: as data: results/README.md lists the same).
 UNIT_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -87,8 +91,24 @@ class Units:
     token_bytes: str = "bytes"
 
     def factor(self, metric: str) -> float:
-        """Multiply a value of ``metric`` by this to get jwtbench's own unit."""
-        return KNOWN_UNITS[metric][str(getattr(self, metric))]
+        """Multiply a value of ``metric`` by this to get jwtbench's own unit.
+
+        Instruction counts have no factor to seconds: a ``ResultsError`` says so,
+        so a reader of times (export, history, the charts) refuses a counts file
+        by its unit instead of reading instructions as seconds.
+        """
+        unit = str(getattr(self, metric))
+        if unit == COUNT_UNITS.get(metric):
+            raise ResultsError(
+                f"this file holds instruction counts ({metric} in {unit}), not times: "
+                "read it with 'jwtbench compare' or 'jwtbench report'"
+            )
+        return KNOWN_UNITS[metric][unit]
+
+    @property
+    def counts(self) -> bool:
+        """True when the stats are instructions per op (``--timer instructions``)."""
+        return self.time == COUNT_UNITS["time"]
 
     def to_dict(self) -> dict[str, str]:
         return {metric: str(getattr(self, metric)) for metric in KNOWN_UNITS}
@@ -98,7 +118,7 @@ class Units:
         values: dict[str, str] = {}
         for metric, known in KNOWN_UNITS.items():
             unit = _need(obj, metric, str, where)
-            if unit not in known:
+            if unit not in known and unit != COUNT_UNITS.get(metric):
                 raise ResultsError(
                     f"{where}: unit {unit!r} for {metric} is not one this jwtbench reads "
                     f"(it reads {', '.join(known)})"
@@ -118,20 +138,27 @@ TIME_UNIT_NAMES: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class Timer:
-    """What timed the rounds (``jwtbench.timer``): pytest-benchmark's wall clock."""
+    """What timed the rounds (``jwtbench.timer``): pytest-benchmark's wall clock.
+
+    ``details`` are the timer's own further keys, written beside ``name`` and
+    ``unit``: for ``instructions``, the valgrind tool and version, CPython and
+    OpenSSL versions, the ``OPENSSL_ia32cap`` mask, the hash seed and the method.
+    """
 
     name: str = "wall-clock"
     unit: str = "seconds"
+    details: Mapping[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "unit": self.unit}
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "unit": self.unit, **_copy(dict(self.details or {}))}
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any], where: str) -> Timer:
         unit = _need(obj, "unit", str, where)
-        if unit not in TIME_UNIT_NAMES.values():
+        if unit not in TIME_UNIT_NAMES.values() and unit != COUNT_UNITS["time"]:
             raise ResultsError(f"{where}: timer unit {unit!r} is not one this jwtbench reads")
-        return cls(name=_need(obj, "name", str, where), unit=unit)
+        details = {k: v for k, v in obj.items() if k not in ("name", "unit")}
+        return cls(name=_need(obj, "name", str, where), unit=unit, details=details or None)
 
 
 # -- the parts of a run ----------------------------------------------------------------

@@ -29,7 +29,9 @@ SCHEMA_HISTORY: Mapping[int, str] = {
     "peak memory per operation, installed size; optional); "
     "selection.shard (run --shard K/N), merged_shards (jwtbench merge), "
     "provenance.jwtbench, adapters[name].adapter / .env and groups.isolated "
-    "(run --isolate / --lib)",
+    "(run --isolate / --lib); "
+    "instruction counts (timer instructions with valgrind/CPython/OpenSSL versions and "
+    "the OPENSSL_ia32cap mask, units.time = instructions, extra_info.instructions_per_op)",
 }
 
 

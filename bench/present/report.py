@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jwtbench.model.results import Results
 from jwtbench.present.markdown import render_markdown
+from jwtbench.present.md_instructions import render_instructions
 from jwtbench.present.names import REPORT_NAME
 
 __all__ = ["render_markdown", "write_report"]
@@ -23,7 +24,14 @@ def write_report(results: Results, out_dir: Path) -> Path:
     from jwtbench.present.charts import write_charts  # matplotlib is only needed here
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    if results.record.units.counts:  # instruction counts: their own section, no time charts
+        return _written(out_dir / REPORT_NAME, render_instructions(results))
     charts = write_charts(results, out_dir)
     path = out_dir / REPORT_NAME
     path.write_text(render_markdown(results, charts), encoding="utf-8")
+    return path
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
     return path
