@@ -22,8 +22,8 @@ from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.cli.report import report_dir_for, write_report_for
 from jwtbench.measure import timers
 from jwtbench.measure.cost import gather_after_run
-from jwtbench.measure.isolate import IsolatedRun, run_isolated
 from jwtbench.measure.instructions import valgrind
+from jwtbench.measure.isolate import IsolatedRun, run_isolated
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.members import needs_isolation
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, run
