@@ -8,6 +8,7 @@ first run on a machine builds them (~20 s); later runs reuse them.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,41 @@ def test_the_native_adapter_leaves_python_jose_rsa_oaep_alone() -> None:
 
     adapter_or_reason("python-jose-native")
     assert ALGORITHMS.RSA_OAEP in ALGORITHMS.SUPPORTED
+
+
+def test_the_cross_env_grid_crosses_jwe_too(tmp_path: Path) -> None:
+    """Tokens and keys as data: a JWE token made by one member is opened by the others."""
+    from dataclasses import dataclass
+
+    from jwtbench.measure.interop_envs import cross_env_grid
+    from jwtbench.measure.matrix import adapter_or_reason
+    from jwtbench.model.cell import Cell
+    from jwtbench.model.records import AdapterInfo
+
+    @dataclass
+    class Here:  # a member of this env: asked in-process, through the same functions
+        column: str
+        info: AdapterInfo
+        adapter: str
+        python: str = sys.executable
+        isolated: bool = False
+
+        def environ(self) -> dict[str, str]:
+            return {}
+
+    names = ["floor", "jwcrypto", "josepy"]  # josepy: JWS only, so it opens no JWE token
+    placed = []
+    for name in names:
+        made = adapter_or_reason(name)
+        assert not isinstance(made, str)
+        placed.append(Here(name, AdapterInfo(name, True, details=made.describe()), name))
+    cells = [
+        Cell("floor", "HS256", "sign", "prepared", "small"),
+        Cell("floor", "A256KW", "encrypt", "prepared", "small", enc="A256GCM"),
+    ]
+    grid = cross_env_grid(cells, placed, tmp_path)
+    jwe = {(g["producer"], g["consumer"]): g for g in grid if g["family"] == "jwe"}
+    assert set(jwe) == {(a, b) for a in ("floor", "jwcrypto") for b in ("floor", "jwcrypto")}
+    assert all(g["ok"] and g["enc"] == "A256GCM" for g in jwe.values())
+    jws = {(g["producer"], g["consumer"]) for g in grid if g["family"] == "jws"}
+    assert len(jws) == 9

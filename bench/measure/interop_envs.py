@@ -1,10 +1,10 @@
 """The producer x consumer grid across environments (``jwtbench run --isolate``).
 
-Each member signs one token per JWS algorithm of the run in its own
-interpreter (``isolate_child produce``), and every member verifies every token
-of an algorithm it declares in its own (``isolate_child consume``). Keys are
-the fixed files each env's jwtbench ships, so only strings are exchanged.
-JWE is not crossed between envs (:data:`JWE_INTEROP_GAP`, recorded in the run).
+Each member signs one token per JWS algorithm, and encrypts one per JWE
+(alg, enc) pair it supports, of the run in its own interpreter
+(``isolate_child produce``); every member opens every token of an algorithm
+(pair) it supports in its own (``isolate_child consume``). Keys are the fixed
+files each env's jwtbench ships, so only strings are exchanged.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from jwtbench.measure import isolate_child
 from jwtbench.model.cell import Cell
 from jwtbench.model.records import AdapterInfo
 
-#: The gap of the cross-env grid, recorded in the results.
-JWE_INTEROP_GAP = "JWE interop is not crossed between environments (JWS only)"
+#: What the cross-env grid covers, recorded in the results.
+INTEROP_COVERS = "JWS and JWE crossed between environments (tokens as strings)"
 
 
 class Member(Protocol):
@@ -43,36 +43,42 @@ class Member(Protocol):
 def cross_env_grid(
     cells: Sequence[Cell], placed: Sequence[Member], folder: Path
 ) -> list[dict[str, Any]]:
-    """Every JWS token made by one member verified by every member, each in its own env."""
+    """Every token made by one member opened by every member, each in its own env."""
     algs = list(dict.fromkeys(c.alg for c in cells if c.family == "jws"))
+    pairs = list(dict.fromkeys(f"{c.alg}/{c.enc}" for c in cells if c.enc is not None))
     able = [p for p in placed if p.info.available and p.info.details.get("makes_tokens", True)]
     declared = {p.column: set(p.info.details.get("jws_algs", [])) for p in able}
     tokens: list[dict[str, Any]] = []
     for p in able:
-        signs = [a for a in algs if a in declared[p.column]]
-        if signs:
-            made = _child_json(p, ["produce", p.adapter, ",".join(signs)])
+        specs = [a for a in algs if a in declared[p.column]] + pairs
+        if specs:
+            made = _child_json(p, ["produce", p.adapter, ",".join(specs)])
             tokens += [{**t, "producer": p.column} for t in made]
     plan = folder / "tokens.json"
-    plan.write_text(json.dumps(tokens), encoding="utf-8")
     grid: list[dict[str, Any]] = []
     for p in able:
-        opens = [t for t in tokens if t["alg"] in declared[p.column]]
+        opens = [t for t in tokens if t.get("enc") or t["alg"] in declared[p.column]]
         if not opens:
             continue
         plan.write_text(json.dumps(opens), encoding="utf-8")
         verdicts = _child_json(p, ["consume", p.adapter, str(plan)])
         for token, verdict in zip(opens, verdicts, strict=True):
-            grid.append(
-                {
-                    "family": "jws",
-                    "alg": token["alg"],
-                    "producer": token["producer"],
-                    "consumer": p.column,
-                    **verdict,
-                }
-            )
-    grid.sort(key=lambda g: (algs.index(g["alg"]), g["producer"], g["consumer"]))
+            if verdict.get("skip"):
+                continue
+            entry = {"family": token.get("family", "jws"), "alg": token["alg"]}
+            if token.get("enc"):
+                entry["enc"] = token["enc"]
+            grid.append({**entry, "producer": token["producer"], "consumer": p.column, **verdict})
+    order = algs + [p.split("/")[0] for p in pairs]
+    grid.sort(
+        key=lambda g: (
+            g["family"],
+            order.index(g["alg"]),
+            g.get("enc", ""),
+            g["producer"],
+            g["consumer"],
+        )
+    )
     return grid
 
 

@@ -31,10 +31,10 @@ that cannot run here (unavailable in this env) get an env of their own.
 ``--isolate`` puts every library in its own.
 
 The interop grid crosses envs with tokens as data: each member signs one token
-per JWS algorithm in its own interpreter (``produce``) and every member
-verifies every token in its own (``consume``); keys are the fixed files every
-env's jwtbench ships, so the only things exchanged are strings. JWE
-interoperability is not crossed between envs (the run records that gap).
+per JWS algorithm and encrypts one per JWE pair in its own interpreter
+(``produce``) and every member opens every token it supports in its own
+(``consume``); keys are the fixed files every env's jwtbench ships, so the
+only things exchanged are strings.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from jwtbench.envs.lockstep import Coordinator, drop_side
 from jwtbench.measure import isolate_child
 from jwtbench.measure.assemble import round_raw_data as _round_raw_data
 from jwtbench.measure.groups import REFERENCES, _benchmarks, child_command
-from jwtbench.measure.interop_envs import JWE_INTEROP_GAP, cross_env_grid
+from jwtbench.measure.interop_envs import INTEROP_COVERS, cross_env_grid
 from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, why_empty
 from jwtbench.measure.members import Member, measuring_requirements, plan_members
 from jwtbench.measure.paired import add_paired_ratios
@@ -375,7 +375,7 @@ def run_isolated(ask: IsolatedRun) -> RunOutcome:
             "isolated": {
                 "columns": {p.column: p.member.spec for p in placed_list},
                 "envs_seconds": envs_seconds,
-                "interop": JWE_INTEROP_GAP,
+                "interop": INTEROP_COVERS,
             },
         },
     )

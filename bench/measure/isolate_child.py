@@ -29,36 +29,58 @@ def _probe_here(adapter: str, plan: str) -> dict[str, Any]:
     return {"info": info.to_dict(), "skips": skips}
 
 
-def _produce_here(adapter: str, algs: str) -> list[dict[str, Any]]:
-    from jwtbench.adapters.keys import jws_key, load_claims
+def _produce_here(adapter: str, specs: str) -> list[dict[str, Any]]:
+    """One token per spec: ``ALG`` (JWS) or ``ALG/ENC`` (JWE; skipped unless supported)."""
+    from jwtbench.adapters.keys import jwe_key, jws_key, load_claims
 
     made = adapter_or_reason(adapter)
     assert not isinstance(made, str), made
     out: list[dict[str, Any]] = []
-    for alg in algs.split(","):
+    for spec in specs.split(","):
+        alg, _, enc = spec.partition("/")
+        entry: dict[str, Any] = {"family": "jwe" if enc else "jws", "alg": alg}
+        if enc:
+            entry["enc"] = enc
+            if not made.supports_jwe(alg, enc):
+                continue
         try:
-            key = made.prepare_key(alg, jws_key(alg), "sign")
-            out.append({"alg": alg, "token": made.sign(load_claims("small"), key, alg)})
+            if enc:
+                key = made.prepare_key(alg, jwe_key(alg, enc), "encrypt")
+                token = made.encrypt(load_claims("small"), key, alg, enc)
+            else:
+                key = made.prepare_key(alg, jws_key(alg), "sign")
+                token = made.sign(load_claims("small"), key, alg)
+            out.append({**entry, "token": token})
         except Exception as exc:
-            out.append({"alg": alg, "token": None, "error": f"producer failed: {_failure(exc)}"})
+            out.append({**entry, "token": None, "error": f"producer failed: {_failure(exc)}"})
     return out
 
 
 def _consume_here(adapter: str, plan: str) -> list[dict[str, Any]]:
+    """Each token opened with this adapter's own key object: ok, why not, or skip (JWE pair
+    the adapter does not support)."""
     from jwtbench.adapters.base import Expect
-    from jwtbench.adapters.keys import jws_key, load_claims
+    from jwtbench.adapters.keys import jwe_key, jws_key, load_claims
 
     made = adapter_or_reason(adapter)
     assert not isinstance(made, str), made
-    out = []
+    out: list[dict[str, Any]] = []
     for entry in json.loads(Path(plan).read_text(encoding="utf-8")):
+        alg, enc = entry["alg"], entry.get("enc")
+        if enc and not made.supports_jwe(alg, enc):
+            out.append({"skip": True})
+            continue
         if entry.get("token") is None:
             out.append({"ok": False, "error": entry.get("error", "no token")})
             continue
-        alg = entry["alg"]
         try:
-            key = made.prepare_key(alg, jws_key(alg), "verify")
-            same = made.verify(entry["token"], key, alg, Expect()) == load_claims("small")
+            if enc:
+                key = made.prepare_key(alg, jwe_key(alg, enc), "decrypt")
+                claims = made.decrypt(entry["token"], key, alg, enc, Expect())
+            else:
+                key = made.prepare_key(alg, jws_key(alg), "verify")
+                claims = made.verify(entry["token"], key, alg, Expect())
+            same = claims == load_claims("small")
             out.append({"ok": same, "error": "" if same else "different claims"})
         except Exception as exc:
             out.append({"ok": False, "error": _failure(exc)})
