@@ -47,7 +47,8 @@ class GehirnJWTAdapter(Adapter):
         foreign = foreign_owner("jwt", self.library)
         if foreign is not None:
             raise AdapterUnavailable(
-                f"{foreign}: PyPI 'jwt' needs its own environment (jwtbench run --isolate, coming)"
+                f"{foreign}: PyPI 'jwt' needs its own environment (jwtbench run --isolate, "
+                "or --adapters naming it with pyjwt)"
             )
         super().__init__()
         type(self).backend = "cryptography"
