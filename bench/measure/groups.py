@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -198,15 +198,20 @@ def _cells(
     codes: Mapping[str, int],
     logs: Mapping[str, str],
     interrupted: bool,
+    skip: Callable[[Cell], tuple[Status, str] | None] = skip_reason,
 ) -> tuple[CellRecord, ...]:
-    """Every matrix cell's status: from its child's file, its skip reason, or why not."""
+    """Every matrix cell's status: from its child's file, its skip reason, or why not.
+
+    ``skip``: why a cell cannot run (here: the adapter's declared capabilities; an
+    isolated run asks each member's own env).
+    """
     seen: dict[CellKey, CellRecord] = {}
     for doc in docs.values():
         for record in RunRecord.from_dict(doc["jwtbench"], "child run").cells:
             seen[cell_key(record.params)] = record
     out = []
     for cell in cells:
-        skipped = skip_reason(cell)
+        skipped = skip(cell)
         known = seen.get(cell_key(cell.params))
         if known is not None:
             out.append(known)

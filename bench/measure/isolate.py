@@ -55,7 +55,7 @@ from jwtbench.envs.env import Env, EnvError, Harness, ensure_env, freeze, harnes
 from jwtbench.envs.lockstep import Coordinator, drop_side
 from jwtbench.measure import isolate_child
 from jwtbench.measure.assemble import round_raw_data as _round_raw_data
-from jwtbench.measure.groups import REFERENCES, _benchmarks, child_command
+from jwtbench.measure.groups import REFERENCES, _benchmarks, _cells, child_command
 from jwtbench.measure.interop_envs import INTEROP_COVERS, cross_env_grid
 from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, why_empty
 from jwtbench.measure.members import Member, measuring_requirements, plan_members
@@ -71,7 +71,6 @@ from jwtbench.measure.runner import (
 from jwtbench.model.cell import Cell, CellKey, Status, cell_key
 from jwtbench.model.records import (
     AdapterInfo,
-    CellRecord,
     Provenance,
     RunInfo,
     RunRecord,
@@ -255,37 +254,6 @@ def _rename(doc: dict[str, Any], adapter: str, column: str) -> dict[str, Any]:
     return doc
 
 
-def _cell_records(
-    cells: Sequence[Cell],
-    placed: Mapping[str, Placed],
-    docs: Mapping[str, Mapping[str, Any]],
-    codes: Mapping[str, int],
-    logs: Mapping[str, str],
-    interrupted: bool,
-) -> tuple[CellRecord, ...]:
-    """Every cell's status: its child's verdict, the skip reason its env gave, or why not."""
-    seen: dict[CellKey, CellRecord] = {}
-    for doc in docs.values():
-        for record in RunRecord.from_dict(doc["jwtbench"], "child run").cells:
-            seen[cell_key(record.params)] = record
-    out = []
-    for cell in cells:
-        key = cell_key(cell.params)
-        skipped = placed[cell.adapter].skips.get(key)
-        if key in seen:
-            out.append(seen[key])
-        elif skipped is not None:
-            out.append(CellRecord(cell.params, skipped[0], skipped[1]))
-        elif interrupted:
-            out.append(CellRecord(cell.params, Status.NOT_RUN, "run interrupted"))
-        else:
-            why = logs.get(cell.adapter, "").strip().splitlines()[-1:] or [""]
-            code = codes.get(cell.adapter)
-            reason = f"its run failed (exit {code}): {why[0].strip()}"
-            out.append(CellRecord(cell.params, Status.ERROR, reason))
-    return tuple(out)
-
-
 @dataclass
 class IsolatedRun:
     """What ``run_isolated`` is asked (the CLI's options)."""
@@ -340,7 +308,10 @@ def run_isolated(ask: IsolatedRun) -> RunOutcome:
         ]
         timed = _timed(ask, profile.name, cells, placed, folder, shown)
         docs, codes, logs, interrupted, cpu, pair, stop = timed
-        records = _cell_records(cells, placed, docs, codes, logs, interrupted)
+        records = _cells(
+            cells, docs, codes, logs, interrupted,
+            skip=lambda cell: placed[cell.adapter].skips.get(cell_key(cell.params)),
+        )  # fmt: skip
         ok = {cell_key(r.params) for r in records if r.status is Status.OK}
         benches = _benchmarks(cells, docs, ok)
         add_paired_ratios(benches, REFERENCES)
