@@ -32,8 +32,18 @@ V1_FILES = [
     DATA / "golden_jwe.json",
     DATA / "compare" / "base.json",
     DATA / "compare" / "head.json",
-    ROOT / "results" / "reference" / "quick.json",
 ]
+REFERENCE = ROOT / "results" / "reference" / "quick.json"
+
+
+def test_the_committed_reference_is_a_current_paired_run() -> None:
+    """The README's reference: this schema, every adapter grouped, ratios paired over sets."""
+    on_disk = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    assert on_disk["jwtbench"]["schema_version"] == SCHEMA_VERSION
+    results = load_results(REFERENCE)
+    assert results.meta["groups"]["processes"] >= 2
+    paired = [b for b in on_disk["benchmarks"] if "over_floor" in b["extra_info"]]
+    assert paired and all(b["extra_info"]["over_floor"]["processes"] >= 2 for b in paired)
 
 
 def golden() -> dict[str, Any]:
