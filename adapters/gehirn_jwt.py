@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
-from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, Use
+from jwtbench.adapters.base import Adapter, AdapterUnavailable, DecodeCall, Expect, KeyForm, Use
 from jwtbench.adapters.jose import check_claims
 from jwtbench.adapters.keys import KeyMaterial
 from jwtbench.adapters.owners import foreign_owner
@@ -43,6 +43,15 @@ class GehirnJWTAdapter(Adapter):
         "(the adapter checks them); installs module jwt like PyJWT: own environment only"
     )
 
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(jws="jwt.JWT().decode(token, key)"),
+        "hardened": DecodeCall(
+            jws="jwt.JWT().decode(token, key, algorithms=set(algs)), then exp/aud/iss "
+            "checked by the application (it has no aud/iss check)",
+            passes_expect=True,
+        ),
+    }
+
     def __init__(self) -> None:
         foreign = foreign_owner("jwt", self.library)
         if foreign is not None:
@@ -63,6 +72,25 @@ class GehirnJWTAdapter(Adapter):
     def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
         claims = _instance().decode(token, _to_jwk(key), algorithms={alg})
         return check_claims(claims, expect)
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        import json
+
+        jwt = _jwt()
+        if form == "jwk":  # its documented loaders: jwk_from_dict, jwk_from_pem, OctetJWK
+            return jwt.jwk_from_dict(json.loads(data))
+        return _to_jwk(data)
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        if call == "default":
+            return _instance().decode(token, key)
+        return check_claims(_instance().decode(token, key, algorithms=set(algs)), expect)
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        payload: bytes = (
+            importlib.import_module("jwt.jws").JWS().decode(token, _to_jwk(key), algorithms={alg})
+        )
+        return payload
 
 
 def _jwt() -> Any:

@@ -102,3 +102,23 @@ def test_loader_refuses_other_versions(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(ConformanceError, match="no 'conformance' object"):
         load(path)
+
+
+def test_a_library_whose_module_pyjwt_owns_gets_its_own_env(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PyPI jwt cannot load beside PyJWT: conformance runs it in its own env, the rest here."""
+    from types import SimpleNamespace
+
+    from jwtbench.cli import conformance as verb
+    from jwtbench.measure import isolate
+
+    asked: list[str] = []
+
+    def fake_env(member: object, *args: object) -> tuple[object, dict[str, object]]:
+        asked.append(member.adapter)  # type: ignore[attr-defined]
+        return SimpleNamespace(python="/envs/jwt/bin/python"), {"seconds": 0.0}
+
+    monkeypatch.setattr(isolate, "build_env", fake_env)
+    found = verb.own_envs(["floor", "pyjwt", "jwt", "jwcrypto", "ryjwt"], lambda line: None)
+    assert asked == ["jwt"] and found == {"jwt": "/envs/jwt/bin/python"}

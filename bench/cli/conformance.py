@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from jwtbench.adapters import ADAPTERS
@@ -44,6 +45,41 @@ def _check(args: argparse.Namespace) -> tuple[list[str], list[Case]]:
     return adapters, catalogue.select(args.cases)
 
 
+def own_envs(adapters: list[str], echo: Callable[[str], None]) -> dict[str, str]:
+    """An interpreter for each library whose module another distribution owns here.
+
+    PyPI ``jwt`` and PyJWT both install module ``jwt``: such a library gets the
+    cached env ``jwtbench run --isolate`` builds for it (jwtbench ``--no-deps``,
+    its measuring requirements, that one library), and its cases run there.
+    """
+    from jwtbench.adapters.owners import foreign_owner, owners
+    from jwtbench.envs.env import default_env_root, harness, pick_installer
+    from jwtbench.measure.isolate import build_env, isolated_harness
+    from jwtbench.measure.members import Member, default_spec
+
+    needs = [
+        name
+        for name in adapters
+        if ADAPTERS[name].decode_calls
+        and owners(ADAPTERS[name].module)
+        and foreign_owner(ADAPTERS[name].module, ADAPTERS[name].library)
+    ]
+    if not needs:
+        return {}
+    installer, source = pick_installer("auto"), isolated_harness(harness())
+    found: dict[str, str] = {}
+    for name in needs:
+        env, record = build_env(
+            Member(name, default_spec(name)), default_env_root(), installer, source, echo
+        )
+        if env is None:
+            echo(f"{name}: its own env could not be built: {str(record.get('error'))[:300]}")
+        else:
+            found[name] = str(env.python)
+            echo(f"{name}: in its own env ({record['seconds']} s): {env.python}")
+    return found
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -60,6 +96,7 @@ def cmd_conformance(args: argparse.Namespace) -> int:
             cases,
             examples,
             python=args.python,
+            pythons={} if args.python else own_envs(adapters, print),
             limits=limits,
             progress=lambda line: print(line, flush=True),
         )

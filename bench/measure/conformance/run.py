@@ -14,7 +14,7 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +84,14 @@ def run_conformance(
     examples: Sequence[Example],
     *,
     python: str | None = None,
+    pythons: Mapping[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress = print,
 ) -> Conformance:
-    """The whole matrix; on KeyboardInterrupt, what ran so far with ``interrupted`` set."""
+    """The whole matrix; on KeyboardInterrupt, what ran so far with ``interrupted`` set.
+
+    ``pythons``: an interpreter per library that lives in its own env (else ``python``).
+    """
     started = time.perf_counter()
     run = Conformance(
         catalogue=_catalogue(cases),
@@ -103,9 +107,8 @@ def run_conformance(
     with tempfile.TemporaryDirectory(prefix="jwtbench-conformance-") as tmp:
         try:
             for name in adapters:
-                _one_library(
-                    run, name, cases, crafted, examples, Path(tmp), python, limits, progress
-                )
+                here = (pythons or {}).get(name, python)
+                _one_library(run, name, cases, crafted, examples, Path(tmp), here, limits, progress)
         except KeyboardInterrupt:
             run.interrupted = True
             progress("interrupted: keeping what was measured")
