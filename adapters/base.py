@@ -116,6 +116,10 @@ class Adapter(ABC):
     #: A compiled (native, e.g. Rust) library rather than Python code: the report
     #: ranks it on its own rung of the ladder, never as a pure-Python finding.
     compiled: ClassVar[bool] = False
+    #: Modules a conformance sandbox hides before the library is imported, so it runs
+    #: as it does where they are not installed (python-jose-native: its cryptography
+    #: backend, which a jwtbench process always has).
+    hidden_modules: ClassVar[tuple[str, ...]] = ()
 
     #: The safety matrix's decode calls by name (``CALLS``): the library's
     #: shortest documented decode (``default``), its separate claims-validation

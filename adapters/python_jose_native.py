@@ -20,9 +20,9 @@ native backends.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, ClassVar
 
-from jwtbench.adapters.base import Adapter, AdapterUnavailable, Expect, Use
+from jwtbench.adapters.base import Adapter, AdapterUnavailable, DecodeCall, Expect, KeyForm, Use
 from jwtbench.adapters.keys import KeyMaterial
 
 #: Where each key type's native class lives (module, class), by alg prefix.
@@ -66,6 +66,18 @@ class PythonJoseNativeAdapter(Adapter):
         "JWE has no AES key wrap or GCM). " + PYCRYPTODOME_FINDING["summary"]
     )
 
+    # In a conformance sandbox python-jose cannot see its cryptography backend, so its
+    # shortest call picks the native classes by itself, as where cryptography is absent.
+    hidden_modules = ("jose.backends.cryptography_backend",)
+    decode_calls: ClassVar[dict[str, DecodeCall]] = {
+        "default": DecodeCall(jws="jose.jwt.decode(token, key) (native backends)"),
+        "hardened": DecodeCall(
+            jws="jwt.decode(token, key, algorithms=algs, audience=aud, issuer=iss, "
+            'options={"require_exp": True, "require_aud": True, "require_iss": True})',
+            passes_expect=True,
+        ),
+    }
+
     def __init__(self) -> None:
         super().__init__()
         from jwtbench.adapters.keys import jws_key
@@ -82,6 +94,31 @@ class PythonJoseNativeAdapter(Adapter):
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "pycryptodome_finding": dict(PYCRYPTODOME_FINDING)}
+
+    def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
+        import json
+
+        return json.loads(data) if form == "jwk" else data  # as python-jose's users pass keys
+
+    def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+        from jose import jwt
+
+        if call == "default":
+            return jwt.decode(token, key)
+        return jwt.decode(
+            token,
+            key,
+            algorithms=algs,
+            audience=expect.audience,
+            issuer=expect.issuer,
+            options={"require_exp": True, "require_aud": True, "require_iss": True},
+        )
+
+    def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
+        from jose import jws
+
+        payload: bytes = jws.verify(token, key, [alg])
+        return payload
 
     def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
         return _native_key(material.raw(use), alg)

@@ -122,3 +122,13 @@ def test_a_library_whose_module_pyjwt_owns_gets_its_own_env(
     monkeypatch.setattr(isolate, "build_env", fake_env)
     found = verb.own_envs(["floor", "pyjwt", "jwt", "jwcrypto", "ryjwt"], lambda line: None)
     assert asked == ["jwt"] and found == {"jwt": "/envs/jwt/bin/python"}
+
+
+def test_python_jose_native_runs_its_shortest_call_on_the_native_backend() -> None:
+    """Its sandbox hides python-jose's cryptography backend: the default call picks native."""
+    run = run_conformance(
+        ["python-jose-native"], catalogue.select(["alg-none"]), [], progress=lambda line: None
+    )
+    info = run.libraries["python-jose-native"]
+    assert info["backend"] == "native" and "default" in info["decode_calls"]
+    assert {c.outcome for c in run.cases if c.call == "default"} == {"safe"}

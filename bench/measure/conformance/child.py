@@ -264,8 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it sends SIGTERM
     signal.signal(signal.SIGTERM, _terminate)
-    from jwtbench.adapters import AdapterUnavailable, load_adapter
+    from jwtbench.adapters import ADAPTERS, AdapterUnavailable, load_adapter
 
+    for module in getattr(ADAPTERS.get(args.adapter), "hidden_modules", ()):
+        sys.modules[module] = None  # type: ignore[assignment]  # import now raises ImportError
     try:
         adapter = _adapter(args.adapter) if ":" in args.adapter else load_adapter(args.adapter)
     except AdapterUnavailable as exc:
