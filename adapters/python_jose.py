@@ -123,23 +123,10 @@ class PythonJoseAdapter(Adapter):
         return header, plaintext
 
     def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
-        import json
-
-        return json.loads(data) if form == "jwk" else data  # PEM, JWK dicts and secrets
+        return conformance_key(data, form)
 
     def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
-        from jose import jwt
-
-        if call == "default":
-            return jwt.decode(token, key)
-        return jwt.decode(
-            token,
-            key,
-            algorithms=algs,
-            audience=expect.audience,
-            issuer=expect.issuer,
-            options={"require_exp": True, "require_aud": True, "require_iss": True},
-        )
+        return decode_jws(call, token, key, algs, expect)
 
     def decode_jwe(self, call: str, token: str, key: Any, alg: str, enc: str) -> Any:
         from jose import jwe
@@ -149,7 +136,39 @@ class PythonJoseAdapter(Adapter):
         return self.decrypt_bytes(token, key, alg, enc)[1]
 
     def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
-        from jose import jws
+        return verify_bytes(token, key, alg)
 
-        payload: bytes = jws.verify(token, key, [alg])
-        return payload
+
+# The conformance calls, shared with ``python_jose_native`` (the same python-jose API;
+# which backend runs is decided where python-jose is imported).
+
+
+def conformance_key(data: bytes, form: KeyForm) -> Any:
+    """The key as python-jose's users pass it: PEM bytes, a JWK dict, a secret."""
+    import json
+
+    return json.loads(data) if form == "jwk" else data
+
+
+def decode_jws(call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
+    """``jwt.decode(token, key)`` (default), or with the allow-list and claim checks."""
+    from jose import jwt
+
+    if call == "default":
+        return jwt.decode(token, key)
+    return jwt.decode(
+        token,
+        key,
+        algorithms=algs,
+        audience=expect.audience,
+        issuer=expect.issuer,
+        options={"require_exp": True, "require_aud": True, "require_iss": True},
+    )
+
+
+def verify_bytes(token: str, key: Any, alg: str) -> bytes:
+    """The signature alone (published examples): ``jws.verify(token, key, [alg])``."""
+    from jose import jws
+
+    payload: bytes = jws.verify(token, key, [alg])
+    return payload

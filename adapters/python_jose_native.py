@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, ClassVar
 
+from jwtbench.adapters import python_jose
 from jwtbench.adapters.base import Adapter, AdapterUnavailable, DecodeCall, Expect, KeyForm, Use
 from jwtbench.adapters.keys import KeyMaterial
 
@@ -96,29 +97,13 @@ class PythonJoseNativeAdapter(Adapter):
         return {**super().describe(), "pycryptodome_finding": dict(PYCRYPTODOME_FINDING)}
 
     def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
-        import json
-
-        return json.loads(data) if form == "jwk" else data  # as python-jose's users pass keys
+        return python_jose.conformance_key(data, form)
 
     def decode_jws(self, call: str, token: str, key: Any, algs: list[str], expect: Expect) -> Any:
-        from jose import jwt
-
-        if call == "default":
-            return jwt.decode(token, key)
-        return jwt.decode(
-            token,
-            key,
-            algorithms=algs,
-            audience=expect.audience,
-            issuer=expect.issuer,
-            options={"require_exp": True, "require_aud": True, "require_iss": True},
-        )
+        return python_jose.decode_jws(call, token, key, algs, expect)
 
     def verify_bytes(self, token: str, key: Any, alg: str) -> bytes:
-        from jose import jws
-
-        payload: bytes = jws.verify(token, key, [alg])
-        return payload
+        return python_jose.verify_bytes(token, key, alg)
 
     def prepare_key(self, alg: str, material: KeyMaterial, use: Use) -> Any:
         return _native_key(material.raw(use), alg)

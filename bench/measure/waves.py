@@ -32,6 +32,7 @@ from jwtbench.measure.merge import merge_rounds
 from jwtbench.measure.paired import add_paired_ratios
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, check_output, interruptible
 from jwtbench.model.cell import Status
+from jwtbench.model.records import RunRecord
 from jwtbench.model.results import load_results, run_path, write_atomic
 from jwtbench.model.selection import Selection
 
@@ -89,9 +90,7 @@ def run_waves(
     write_atomic(path, doc)
     load_results(path)  # never leave a file the loader would refuse
     info = doc["jwtbench"]
-    counts: dict[str, int] = {}
-    for cell in info["cells"]:
-        counts[cell["status"]] = counts.get(cell["status"], 0) + 1
+    counts = RunRecord.from_dict(info, "merged run").status_counts()
     interrupted = bool(info["interrupted"])
     signum = stop.signum or (outcome.signum if outcome else None)
     code = max((outcome.exit_code if outcome else 0), 0)
