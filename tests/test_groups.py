@@ -32,11 +32,20 @@ def _entry(adapter: str, bursts: list[list[float]], pair: str = "p") -> dict[str
     }
 
 
-def test_burst_medians_follow_the_recorded_bursts() -> None:
-    entry = _entry("a", [[1.0, 3.0, 2.0], [5.0]])
-    assert paired.burst_medians(entry) == [("p", 0, 2.0), ("p", 1, 5.0)]
+def test_a_burst_is_timed_by_its_fastest_round_and_follows_the_recorded_bursts() -> None:
+    entry = _entry("a", [[1.5, 3.0, 2.0], [5.0]])
+    assert paired.burst_times(entry) == [("p", 0, 1.5), ("p", 1, 5.0)]
     entry["stats"]["data"].append(9.0)  # rounds that do not add up: no bursts
-    assert paired.burst_medians(entry) == []
+    assert paired.burst_times(entry) == []
+
+
+def test_slow_rounds_inside_a_burst_do_not_move_the_paired_ratio() -> None:
+    """The machine slows some rounds of one member's burst and not the other's (seen here)."""
+    floor_bursts = [[1.0, 1.8, 1.0, 1.0], [1.8, 1.0, 1.8, 1.8], [1.0, 1.0, 1.0, 1.8]]
+    lib_bursts = [[2.5, 2.5, 4.5, 4.5], [2.5, 4.5, 4.5, 4.5], [4.5, 2.5, 2.5, 2.5]]
+    floor = _entry("floor", [[v * 1e-5 for v in b] for b in floor_bursts])
+    lib = _entry("pyjwt", [[v * 1e-5 for v in b] for b in lib_bursts])
+    assert all(abs(r - 2.5) < 1e-9 for r in paired.pair_cells(lib, floor))
 
 
 def test_a_ratio_pairs_bursts_of_the_same_round_through_machine_flips() -> None:

@@ -9,9 +9,10 @@ library cells on that ratio: the change is ``head ratio / base ratio`` (a
 log-ratio difference), with a 95% interval
 
 * from the two runs' bursts when both rows and their floors' carry
-  ``extra_info.lockstep``: per round, the library's median / the floor's median
-  of the same round; a bootstrap of each run's median per-round ratio (fixed
-  seed), the interval of their quotient;
+  ``extra_info.lockstep``: per burst, the library's burst time / the floor's
+  in the same round (each burst's fastest round, as the stored ratio); a
+  bootstrap of each run's median per-burst ratio (fixed seed), the interval
+  of their quotient;
 * else from the two stored intervals (log-normal, independent errors:
   ``intervals.quotient``).
 
@@ -41,7 +42,7 @@ from jwtbench.analysis.intervals import (
     paired_ratio,
     quotient,
 )
-from jwtbench.analysis.runs import split_bursts
+from jwtbench.analysis.pairing import burst_ratios
 from jwtbench.analysis.stats import IMPROVEMENT, NO_CHANGE, REGRESSION
 from jwtbench.analysis.views import FLOOR, REFERENCES
 from jwtbench.model.cell import CellKey, cell_key, cell_label
@@ -142,14 +143,12 @@ def _reference_key(params: dict[str, str], reference: str) -> CellKey:
 
 
 def _round_ratios(row: Row, ref: Row) -> list[float]:
-    """Per lockstep round both took part in: the row's median / the reference's median."""
-    theirs = {pair: [v for burst in bursts for v in burst] for pair, bursts in split_bursts(ref)}
-    out = []
-    for pair, bursts in split_bursts(row):
-        mine = [v for burst in bursts for v in burst]
-        if pair in theirs and mine and theirs[pair]:
-            out.append(statistics.median(mine) / statistics.median(theirs[pair]))
-    return out
+    """Per burst both timed in the same lockstep round: the row's burst time / the reference's.
+
+    The very ratios the run's stored ``over_floor`` is the median of
+    (``jwtbench.analysis.pairing.burst_ratios``).
+    """
+    return burst_ratios(row, ref)
 
 
 def _boot_medians(values: Sequence[float], rng: np.random.Generator) -> np.ndarray:

@@ -3,7 +3,8 @@
 In a grouped run burst *i* of round *p* of every member of a group was timed
 in the same lockstep round, a few ms from the others' (``extra_info.lockstep``:
 ``[[pair id, [burst sizes]], ...]``, the same pair ids across the group). The
-ratio of two members' burst medians, burst by burst, cancels the machine's
+ratio of two members' burst times (each burst's fastest round:
+``jwtbench.measure.paired.burst_time``), burst by burst, cancels the machine's
 speed of that moment; the paired ratio is the median of those per-burst
 ratios with its 95% interval. It is made exactly as the run makes the stored
 ``over_floor`` (``jwtbench.measure.paired.summarise``: the same seeded
@@ -13,18 +14,16 @@ floor. Pure computation.
 
 from __future__ import annotations
 
-import statistics
-
 from jwtbench.analysis.intervals import Interval, paired_ratio
 from jwtbench.analysis.runs import split_bursts
-from jwtbench.measure.paired import summarise
+from jwtbench.measure.paired import burst_time, summarise
 from jwtbench.model.results import Row
 
 
-def burst_medians(row: Row) -> dict[tuple[str, int], float]:
-    """``{(pair id, burst index): median seconds}`` of a lockstep row (empty: not lockstep)."""
+def burst_times(row: Row) -> dict[tuple[str, int], float]:
+    """``{(pair id, burst index): seconds per call}`` of a lockstep row (empty: not lockstep)."""
     return {
-        (pair, index): statistics.median(burst)
+        (pair, index): burst_time(burst)
         for pair, bursts in split_bursts(row)
         for index, burst in enumerate(bursts)
         if burst
@@ -32,11 +31,11 @@ def burst_medians(row: Row) -> dict[tuple[str, int], float]:
 
 
 def burst_ratios(row: Row, ref: Row) -> list[float]:
-    """Per burst both rows timed in the same round: the row's median / the reference's."""
-    theirs = burst_medians(ref)
+    """Per burst both rows timed in the same round: the row's burst time / the reference's."""
+    theirs = burst_times(ref)
     return [
         value / theirs[key]
-        for key, value in burst_medians(row).items()
+        for key, value in burst_times(row).items()
         if key in theirs and theirs[key] > 0
     ]
 

@@ -32,7 +32,7 @@ from jwtbench.adapters.floor import FloorAdapter
 from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.adapters.limit import LimitAdapter
 from jwtbench.analysis.intervals import OVER_FLOOR, OVER_LIMIT, Interval, paired_ratio
-from jwtbench.analysis.pairing import burst_medians, paired_between
+from jwtbench.analysis.pairing import burst_times, paired_between
 from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS
 from jwtbench.model.cell import JWE_OPS, JWS_OPS, KEY_MODES, NESTED_OPS, Status
 from jwtbench.model.results import Results, Row
@@ -355,7 +355,7 @@ class CellView(Generic[C]):
         if best is None or row is None or cell.adapter in REFERENCES:
             return None
         if cell.adapter == best[0]:
-            bursts = len(burst_medians(row))
+            bursts = len(burst_times(row))
             return Interval(1.0, 1.0, 1.0, bursts) if bursts else None
         return paired_between(row, best[1])
 
