@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.keywrap import (
 
 from jwtbench.adapters.base import VerificationError
 from jwtbench.adapters.jose import b64url, b64url_decode, compact_json
+from jwtbench.adapters.keys import PBES2_COUNT
 
 __all__ = [
     "JWE_ALGS_SUPPORTED",
@@ -113,7 +114,7 @@ def encrypt(
     *,
     cty: str | None = None,
     typ: str | None = None,
-    p2c: int = 8192,
+    p2c: int = PBES2_COUNT,
 ) -> str:
     """Return the compact JWE of ``plaintext`` for the recipient ``key``.
 

@@ -31,7 +31,7 @@ from jwtbench.adapters.base import (
     KeyForm,
     Use,
 )
-from jwtbench.adapters.keys import KeyMaterial, load_key
+from jwtbench.adapters.keys import PBES2_COUNT, KeyMaterial, load_key
 
 
 def _kty(alg: str) -> str:
@@ -133,7 +133,9 @@ class JoserfcAdapter(Adapter):
     ) -> str:
         from joserfc import jwe
 
-        header = {"alg": alg, "enc": enc} | ({"cty": cty} if cty else {})
+        header: dict[str, Any] = {"alg": alg, "enc": enc} | ({"cty": cty} if cty else {})
+        if alg.startswith("PBES2"):  # joserfc's default p2c is 2048: the harness's count
+            header["p2c"] = PBES2_COUNT
         return jwe.encrypt_compact(header, payload, _key(key, alg), algorithms=[alg, enc])
 
     def decrypt_bytes(

@@ -28,7 +28,7 @@ from jwtbench.adapters.base import (
     Use,
     VerificationError,
 )
-from jwtbench.adapters.keys import KeyMaterial, load_key
+from jwtbench.adapters.keys import PBES2_COUNT, KeyMaterial, load_key
 
 #: jwskate's own limit is 16 KiB per token; 64 KiB lets the 16kb payload through.
 MAX_SIZE = 64 * 1024
@@ -183,7 +183,9 @@ class JwskateAdapter(Adapter):
         if alg in _PBES2:
             if cty:
                 raise NotImplementedError("jwskate's encrypt_with_password takes no extra header")
-            return str(JweCompact.encrypt_with_password(payload, key, alg=alg, enc=enc))
+            return str(
+                JweCompact.encrypt_with_password(payload, key, alg=alg, enc=enc, count=PBES2_COUNT)
+            )
         extra = {"cty": cty} if cty else None
         return str(JweCompact.encrypt(payload, _key(key), enc=enc, alg=alg, extra_headers=extra))
 

@@ -55,7 +55,7 @@ from jwtbench.adapters.base import (
     Use,
     VerificationError,
 )
-from jwtbench.adapters.keys import CEK_BYTES, KeyMaterial
+from jwtbench.adapters.keys import CEK_BYTES, PBES2_COUNT, KeyMaterial
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "256": hashes.SHA256,
@@ -78,8 +78,8 @@ def primitive_args(alg: str) -> tuple[Any, ...]:
     return (ec.ECDSA(hash_alg),)
 
 
-#: PBES2 iterations: the floor's (``floor_jwe.encrypt``'s default), so both do the same work.
-P2C = 8192
+#: PBES2 iterations: every timed token's (``keys.PBES2_COUNT``), so all do the same work.
+P2C = PBES2_COUNT
 _KW_BYTES = {"A128": 16, "A192": 24, "A256": 32}
 _RSA_PADDING: dict[str, padding.AsymmetricPadding] = {
     "RSA-OAEP": padding.OAEP(padding.MGF1(hashes.SHA1()), hashes.SHA1(), None),

@@ -11,6 +11,7 @@ import pytest
 
 from jwtbench.adapters import ADAPTERS, AdapterUnavailable
 from jwtbench.adapters.base import Expect
+from jwtbench.adapters.joserfc import JoserfcAdapter
 from jwtbench.adapters.pyjwt import PyJWTAdapter
 from jwtbench.measure.gate import GateFailure, prepare
 from jwtbench.measure.matrix import PROFILES, MatrixError, adapter_or_reason, build_matrix
@@ -39,6 +40,19 @@ class GullibleAdapter(PyJWTAdapter):
 
         claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
         return claims
+
+
+class CheapPbes2Adapter(JoserfcAdapter):
+    """PBES2 at joserfc's own default count (2048): a quarter of the floor's PBKDF2 work."""
+
+    name = "cheap-pbes2"
+
+    def encrypt_bytes(
+        self, payload: bytes, key: Any, alg: str, enc: str, cty: str | None = None
+    ) -> str:
+        from joserfc import jwe
+
+        return jwe.encrypt_compact({"alg": alg, "enc": enc}, payload, key, algorithms=[alg, enc])
 
 
 class CrashingAdapter(PyJWTAdapter):
@@ -78,7 +92,7 @@ class CutOffAdapter(PyJWTAdapter):
 def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Register the test-only adapters for one test."""
     for cls in (FallbackAdapter, GullibleAdapter, CrashingAdapter, MissingAdapter,
-                InterruptingAdapter, CutOffAdapter):  # fmt: skip
+                InterruptingAdapter, CutOffAdapter, CheapPbes2Adapter):  # fmt: skip
         monkeypatch.setitem(ADAPTERS, cls.name, cls)
     adapter_or_reason.cache_clear()
     yield ADAPTERS
@@ -112,6 +126,15 @@ def test_gate_refuses_silent_fallback(registry: Any) -> None:
 def test_gate_refuses_verifier_that_accepts_tampered_tokens(registry: Any) -> None:
     with pytest.raises(GateFailure, match="accepted a tampered signature"):
         prepare(Cell("gullible", "ES256", "verify", "prepared", "small"))
+
+
+def test_gate_refuses_a_pbes2_token_made_with_fewer_iterations(registry: Any) -> None:
+    """Every PBES2 cell does the same PBKDF2 work: a library's cheaper default is refused."""
+    alg = "PBES2-HS256+A128KW"
+    with pytest.raises(GateFailure, match="p2c is 2048, the harness's tokens use 8192"):
+        prepare(Cell("cheap-pbes2", alg, "encrypt", "prepared", "small", enc="A256GCM"))
+    for adapter in ("joserfc", "jwskate", "jwcrypto", "floor"):  # each at the harness's count
+        prepare(Cell(adapter, alg, "encrypt", "prepared", "small", enc="A256GCM"))
 
 
 def test_missing_library_is_unavailable_with_reason(registry: Any) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 from jwtbench.adapters import ADAPTERS, Expect
 from jwtbench.adapters.base import Adapter
 from jwtbench.adapters.jose import b64url, b64url_decode
-from jwtbench.adapters.keys import jwe_key, jws_key, load_claims
+from jwtbench.adapters.keys import PBES2_COUNT, jwe_key, jws_key, load_claims
 from jwtbench.measure.limit_gate import prepare_limit
 from jwtbench.measure.matrix import adapter_or_reason, skip_reason
 from jwtbench.measure.work import GateFailure as GateFailure
@@ -113,6 +113,10 @@ def check_jwe(token: str, claims: dict[str, Any], cell: Cell, opener: Adapter, k
     if (header.get("alg"), header.get("enc")) != (cell.alg, cell.enc):
         raise GateFailure(
             f"header is {header.get('alg')}/{header.get('enc')}, requested {cell.alg}/{cell.enc}"
+        )
+    if cell.alg.startswith("PBES2") and header.get("p2c") != PBES2_COUNT:
+        raise GateFailure(  # PBKDF2 is most of the work: another count is other work
+            f"p2c is {header.get('p2c')!r}, the harness's tokens use {PBES2_COUNT}"
         )
     if cell.sig_alg is not None and str(header.get("cty", "")).upper() != "JWT":
         raise GateFailure(f"nested token's header has cty {header.get('cty')!r}, not JWT")
