@@ -42,8 +42,12 @@ ROUND_SECONDS = 0.0005
 #: in a few batches of which the fastest counts.
 ESTIMATE_SECONDS = 0.01
 ESTIMATE_BATCHES = 4
-#: Fewest rounds in a burst (its first, cold one must not be its median).
+#: Fewest rounds in a burst (its first, cold one must not be its burst time).
 MIN_ROUNDS = 3
+#: An op this slow gets one call per burst: the cold first round's extra
+#: (~0.25 ms, measured) is ~1% of it, and the raw-RSA-key cells (a PEM parsed
+#: per call, ~30-50 ms) were three quarters of the full profile's timed seconds.
+SLOW_CALL_SECONDS = 0.02
 
 
 class Timer:
@@ -224,10 +228,14 @@ def burst_shape(per_call: float) -> tuple[int, int]:
     At least :data:`MIN_ROUNDS` rounds per burst, even for a slow op: the first
     round after the baton comes back runs with caches the other processes
     emptied (measured here: one cold josepy HS256 sign took ~300 us against a
-    warm 49 us), and a burst's median must be able to leave it out.
+    warm 49 us), and a burst's time (its fastest round) must be able to leave
+    it out. An op of :data:`SLOW_CALL_SECONDS` or more is one round per burst:
+    that penalty is then ~1% of the call, and each extra round of a raw-RSA
+    sign cost the full profile minutes.
     """
     iterations = max(1, int(ROUND_SECONDS / per_call))
-    per_burst = max(MIN_ROUNDS, int(BURST_SECONDS / (iterations * per_call)))
+    fewest = MIN_ROUNDS if per_call < SLOW_CALL_SECONDS else 1
+    per_burst = max(fewest, int(BURST_SECONDS / (iterations * per_call)))
     return iterations, per_burst
 
 
