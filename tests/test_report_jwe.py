@@ -336,3 +336,22 @@ def test_many_pairs_are_split_by_whole_encs() -> None:
     encs = [{p.enc for p in chunk} for chunk in chunks]
     assert all(not (a & b) for i, a in enumerate(encs) for b in encs[i + 1 :])
     assert pair_chunks(pairs[:MAX_PAIRS]) == [tuple(pairs[:MAX_PAIRS])]
+
+
+def test_the_jwe_throughput_legend_fits_inside_the_chart() -> None:
+    """Every JWE library of the reference run (8) named in a legend the PNG does not crop."""
+    from jwtbench.present.charts.jwe import _jwe_throughput_figure
+
+    view = jwe_view(load_results(Path(__file__).parents[1] / "results/reference/quick.json"))
+    adapters = view.measured(nested=False)
+    assert len(adapters) >= 8
+    group = next(g for g in view.groups(nested=False) if g.payload == view.main_payload)
+    fig = _jwe_throughput_figure(view, group, adapters, pair_chunks(view.pairs)[0])
+    assert fig is not None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)  # the layout engine places the legend as the PNG will have it
+    box, page = fig.legends[0].get_window_extent(renderer), fig.bbox
+    assert page.x0 <= box.x0 and box.x1 <= page.x1, (box, page)
+    assert len(fig.legends[0].get_texts()) == len(adapters)

@@ -138,7 +138,7 @@ def _jwe_throughput_figure(
         *ax.get_legend_handles_labels(),
         title="library",
         loc="outside lower center",
-        ncols=len(adapters),
+        ncols=min(len(adapters), 4),  # one row of 8 names is wider than the chart
         frameon=False,
     )
     return fig
