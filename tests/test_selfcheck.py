@@ -107,10 +107,10 @@ def test_the_paired_timer_interleaves_harness_and_bare_bursts_abba(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     log: list[str] = []
-    monkeypatch.setattr("jwtbench.measure.timers.estimate", lambda func, args: 1.0)
+    monkeypatch.setattr("jwtbench.measure.timers.estimate", lambda func, args: 0.01)
     timer = PairedTimer(lambda: log.append("B"), bursts=4)
     timer.time(FakeBenchmark(log), lambda: None, (), "pyjwt-HS256-sign-prepared-small")
-    # the fewest rounds per burst (3), one call per round (a 1 s op): H B B H H B B H
+    # the fewest rounds per burst (3), one call per round (a 10 ms op): H B B H H B B H
     assert "".join(log) == "".join(side * 3 for side in "HBBHHBBH")
     assert len(timer.pairs) == 4 and [h for h, _ in timer.pairs] == [2.0, 5.0, 8.0, 11.0]
 
