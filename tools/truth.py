@@ -19,14 +19,12 @@ verify, prepared keys, the small claims, every library installed here:
 * **Timing**: the library's call (A) and the floor's (B) are interleaved in
   short batches (``--batch-ms``, each side's calls calibrated to it), in rounds
   ABBA then BAAB, so neither side always runs first; gc is off and the process
-  is pinned to one CPU where the OS allows it. A batch is timed in ``PIECES``
-  pieces and its time per call is its fastest piece's, as the harness takes a
-  burst's fastest round (``jwtbench.measure.paired.burst_time``: the machine's
-  slow spells are shorter than a batch, and a ratio depends on the machine's
-  state, so both take the machine at its own speed). ``--clock cpu`` times
-  this thread's CPU time instead of wall time (the harness's clock): on a
-  loaded machine a long call is preempted more often than a short one, which
-  wall time puts into the ratio. Per round, the
+  is pinned to one CPU where the OS allows it. A batch's time per call is its
+  fastest of ``PIECES`` pieces, as the harness takes a burst's fastest round
+  (``jwtbench.measure.paired.burst_time``: slow spells are shorter than a
+  batch). ``--clock cpu`` times this thread's CPU time instead of wall time
+  (the harness's clock): on a loaded machine a long call is preempted more
+  often than a short one. Per round, the
   ratio of the two sides' time per call; the table shows the **median of the
   per-round ratios** with a distribution-free 95% interval (order statistics of
   the median, binomial), then the file's paired ``over_floor`` ratio and
