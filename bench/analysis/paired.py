@@ -142,15 +142,6 @@ def _reference_key(params: dict[str, str], reference: str) -> CellKey:
     return cell_key({**params, "adapter": reference})
 
 
-def _round_ratios(row: Row, ref: Row) -> list[float]:
-    """Per burst both timed in the same lockstep round: the row's burst time / the reference's.
-
-    The very ratios the run's stored ``over_floor`` is the median of
-    (``jwtbench.analysis.pairing.burst_ratios``).
-    """
-    return burst_ratios(row, ref)
-
-
 def _boot_medians(values: Sequence[float], rng: np.random.Generator) -> np.ndarray:
     x = np.asarray(values, dtype=np.float64)
     picks = rng.integers(0, x.size, size=(N_BOOT, x.size))
@@ -188,7 +179,7 @@ def _change(
         return None
     if floor in b_rows and floor in h_rows:
         found = change_from_bursts(
-            _round_ratios(b_rows[key], b_rows[floor]), _round_ratios(h_rows[key], h_rows[floor])
+            burst_ratios(b_rows[key], b_rows[floor]), burst_ratios(h_rows[key], h_rows[floor])
         )
         if found is not None:
             return base, head, found, FROM_BURSTS
