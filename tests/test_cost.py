@@ -8,6 +8,7 @@ crashes or hangs, so the module stays at ~15 s.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -155,6 +156,22 @@ def test_a_hanging_child_times_out_into_an_error_entry(tmp_path: Path) -> None:
     cost = measure_cost(["pyjwt", "floor"], python=python, settings=settings)
     assert cost["adapters"]["pyjwt"] == {"error": "timed out after 1 s"}
     assert set(cost["adapters"]) == {"pyjwt", "floor"}  # the next adapter is still tried
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one child at a time")
+def test_two_adapters_are_measured_at_once(tmp_path: Path) -> None:
+    # pyjwt's child waits (up to 5 s) for floor's to start: one by one, it would not see it
+    marker = tmp_path / "floor-started"
+    seen = 'jwtbench-cost-entry: {"error": "saw floor"}'
+    alone = 'jwtbench-cost-entry: {"error": "alone"}'
+    body = (
+        f"case \"$*\" in *floor*) touch {marker}; echo '{alone}';; "
+        f"*) for i in $(seq 50); do [ -e {marker} ] && break; sleep 0.1; done; "
+        f"[ -e {marker} ] && echo '{seen}' || echo '{alone}';; esac"
+    )
+    cost = measure_cost(["pyjwt", "floor"], python=_fake_python(tmp_path, body), settings=FAST)
+    assert cost["adapters"]["pyjwt"] == {"error": "saw floor"}
+    assert list(cost["adapters"]) == ["pyjwt", "floor"]  # in the order asked, not finished
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ holds the library), under a timeout; the child measures import time, the first
 call with a cold key, key preparation, peak memory per operation and installed
 size (``jwtbench.measure.cost_probe`` says how) and prints one JSON object. A
 child that crashes, hangs or prints no JSON gives its adapter an ``error`` entry
-with the reason; the other adapters are still measured. Ctrl-C or SIGTERM stops
-at the current adapter and keeps the entries measured (``interrupted``).
+with the reason; the other adapters are still measured. :data:`WORKERS`
+children run at once (one per core). Ctrl-C or SIGTERM stops the children still
+measuring and keeps the entries already measured (``interrupted``).
 
 Nothing here runs inside a timed run: ``jwtbench run`` calls it after timing,
 ``jwtbench cost`` alone.
@@ -17,11 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -45,6 +50,11 @@ class CostSettings:
     timeout: float  # seconds one adapter's child may take in all
 
 
+#: Adapters measured at once, each in its own child. Why more than one: these are
+#: one-shot, unpaired figures (import, first call, memory, size) taken after the
+#: run's timing is over, and the quick run's ~14 children one by one took ~40 s
+#: of its ~3 minutes while the second core sat idle.
+WORKERS = 2
 #: Per run profile: quick stays at a few seconds per library.
 SETTINGS: Mapping[str, CostSettings] = {
     "quick": CostSettings(samples=3, budget=0.03, timeout=120.0),
@@ -75,25 +85,35 @@ def measure_cost(
     from jwtbench.measure.runner import interruptible
 
     python = python or sys.executable
+    names = list(dict.fromkeys(names))
     entries: dict[str, Any] = {}
     started = time.perf_counter()
     interrupted = False
-    with interruptible() as stop:
-        for name in names:
-            begun = time.perf_counter()
-            try:
-                with stop.arming():
-                    entries[name] = measure_one(name, (pythons or {}).get(name, python), settings)
-            except KeyboardInterrupt:
-                interrupted = True
-                break
-            if echo is not None:
-                echo(
-                    f"  cost {name}: {_summary(entries[name])} ({time.perf_counter() - begun:.1f}s)"
-                )
-            if stop.signum is not None:
-                interrupted = True
-                break
+    children = _Children()
+    workers = max(1, min(WORKERS, os.cpu_count() or 1, len(names)))
+    with interruptible() as stop, ThreadPoolExecutor(workers) as pool:
+        futures = {
+            pool.submit(_timed, measure_one, name, (pythons or {}).get(name, python), settings,
+                        children): name
+            for name in names
+        }  # fmt: skip
+        try:
+            with stop.arming():
+                for future in as_completed(futures):
+                    name = futures[future]
+                    entries[name], seconds = future.result()
+                    if echo is not None:
+                        echo(f"  cost {name}: {_summary(entries[name])} ({seconds:.1f}s)")
+                    if stop.signum is not None:
+                        interrupted = True
+                        break
+        except KeyboardInterrupt:
+            interrupted = True
+        if interrupted:  # keep what finished; the children still measuring are stopped
+            for future in futures:
+                future.cancel()
+            children.stop()
+    entries = {name: entries[name] for name in names if name in entries}
     return {
         "python": _python_of(entries, python),
         "units": dict(COST_UNITS),
@@ -121,23 +141,68 @@ def child_command(name: str, python: str, settings: CostSettings) -> list[str]:
     ]  # fmt: skip
 
 
-def measure_one(name: str, python: str, settings: CostSettings) -> dict[str, Any]:
-    """One adapter's entry from its child, or ``{"error": why}``."""
+def measure_one(
+    name: str, python: str, settings: CostSettings, children: _Children | None = None
+) -> dict[str, Any]:
+    """One adapter's entry from its child, or ``{"error": why}``.
+
+    ``children``: where the child is registered while it runs, so an interrupted
+    ``measure_cost`` can stop it.
+    """
     from jwtbench.envs.proc import child_environ, tail
 
     command = child_command(name, python, settings)
     try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=settings.timeout, env=child_environ()
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {settings.timeout:g} s"}
+        child = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=child_environ(),
+        )  # fmt: skip
     except OSError as exc:
         return {"error": f"cannot run {python}: {exc.strerror or exc}"}
-    if done.returncode != 0:
-        last = tail(done.stderr or done.stdout, 3).strip() or "no output"
-        return {"error": f"its measuring child failed (exit {done.returncode}): {last}"}
-    return _last_json(done.stdout)
+    with (children or _Children()).holding(child):
+        try:
+            stdout, stderr = child.communicate(timeout=settings.timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            return {"error": f"timed out after {settings.timeout:g} s"}
+    if child.returncode != 0:
+        last = tail(stderr or stdout, 3).strip() or "no output"
+        return {"error": f"its measuring child failed (exit {child.returncode}): {last}"}
+    return _last_json(stdout)
+
+
+def _timed(func: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, Any], float]:
+    """``func(*args)`` and the seconds it took (each adapter's time in the progress line)."""
+    begun = time.perf_counter()
+    return func(*args), time.perf_counter() - begun
+
+
+class _Children:
+    """The cost children running now; :meth:`stop` kills them and any started later."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: set[subprocess.Popen[str]] = set()
+        self.stopped = False
+
+    @contextmanager
+    def holding(self, child: subprocess.Popen[str]) -> Iterator[None]:
+        with self.lock:
+            self.running.add(child)
+            if self.stopped:
+                child.kill()
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.running.discard(child)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            for child in self.running:
+                child.kill()
 
 
 def _last_json(stdout: str) -> dict[str, Any]:
