@@ -8,6 +8,7 @@ golden_quick.json, without them, must render with unpaired ratios, and say so.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -122,6 +123,15 @@ def test_time_intervals_come_from_bursts_else_rounds(view: JwsView) -> None:
     old = jws_view(load_results(QUICK)).rows[SIGN.cell("pyjwt", "HS256")]
     found = time_interval(old)
     assert found is not None and found[1] == "rounds"  # one pass: said in the chart
+
+
+def test_a_time_interval_is_remembered_only_for_the_same_rounds(view: JwsView) -> None:
+    row = view.rows[SIGN.cell("pyjwt", "HS256")]
+    first = time_interval(row)
+    assert first is not None and time_interval(row) is first  # asked again: not recomputed
+    slower = dataclasses.replace(row, data=tuple(2 * v for v in row.data), median=2 * row.median)
+    again = time_interval(slower)
+    assert again is not None and again[0].low == pytest.approx(2 * first[0].low)
 
 
 # -- the Markdown ------------------------------------------------------------------
