@@ -123,7 +123,7 @@ PROFILES: dict[str, Profile] = {
             "every adapter and JWS algorithm with prepared keys, raw keys for HS256, RS256, "
             "ES256 and EdDSA (one per key type); JWE: each key-management family with "
             "A256GCM and each enc with dir; nested: 4 signatures x dir/RSA-OAEP; small "
-            "payload; 10 paired bursts per cell over 2 sets of processes (~3-4 min on 2 "
+            "payload; 10 paired bursts per cell over 2 sets of processes (~3 min on 2 "
             "cores). Naming --algs, --encs or --key-modes lifts the trims"
         ),
     ),
