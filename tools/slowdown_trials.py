@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,7 +49,8 @@ def main() -> int:
     parser.add_argument("--threshold", type=float, default=0.05)
     parser.add_argument("--adapters", default="floor,pyjwt,jwcrypto,authlib,joserfc,oxyjwt,limit")
     parser.add_argument("--algs", default="HS256,RS256,ES256,EdDSA")
-    parser.add_argument("--out", type=Path, default=Path("trials"))
+    scratch = Path(tempfile.gettempdir()) / "jwtbench-trials"  # not into the checkout
+    parser.add_argument("--out", type=Path, default=scratch, help=f"run files (default: {scratch})")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     hits = alarms = 0
