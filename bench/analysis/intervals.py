@@ -74,6 +74,11 @@ def paired_ratio(extra_info: Mapping[str, Any], key: str) -> Interval | None:
     return Interval(ratio, min(low, ratio), max(high, ratio), rounds)
 
 
+_TimeKey = tuple[tuple[float, ...], float, str, str]
+_TIMES: dict[_TimeKey, tuple[Interval, Source] | None] = {}
+_TIMES_KEPT = 8192
+
+
 def time_interval(row: Row) -> tuple[Interval, Source] | None:
     """The 95% interval of the row's median time per op, and what it was drawn from.
 
@@ -88,11 +93,6 @@ def time_interval(row: Row) -> tuple[Interval, Source] | None:
             _TIMES.clear()
         _TIMES[key] = _time_interval(row)
     return _TIMES[key]
-
-
-_TimeKey = tuple[tuple[float, ...], float, str, str]
-_TIMES: dict[_TimeKey, tuple[Interval, Source] | None] = {}
-_TIMES_KEPT = 8192
 
 
 def _time_interval(row: Row) -> tuple[Interval, Source] | None:

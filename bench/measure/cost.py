@@ -142,7 +142,7 @@ def child_command(name: str, python: str, settings: CostSettings) -> list[str]:
 
 
 def measure_one(
-    name: str, python: str, settings: CostSettings, children: _Children | None = None
+    name: str, python: str, settings: CostSettings, children: _Children
 ) -> dict[str, Any]:
     """One adapter's entry from its child, or ``{"error": why}``.
 
@@ -159,7 +159,7 @@ def measure_one(
         )  # fmt: skip
     except OSError as exc:
         return {"error": f"cannot run {python}: {exc.strerror or exc}"}
-    with (children or _Children()).holding(child):
+    with children.holding(child):
         try:
             stdout, stderr = child.communicate(timeout=settings.timeout)
         except subprocess.TimeoutExpired:
