@@ -43,9 +43,16 @@ def _child(side: str, plan: list[str]) -> _Child:
 
 
 def _simulate(
-    plans: dict[str, list[str]], bursts: int, group: Any = lockstep.same_cell
+    plans: dict[str, list[str]], bursts: int, group: Any = lockstep.same_cell, visits: int = 1
 ) -> list[tuple[str, str, int]]:
-    """Who runs which burst, in order, when each child goes through its plan."""
+    """Who runs which burst, in order, when each child goes through its plan ``visits`` times."""
+    return [(side, cell, burst) for side, cell, burst, _ in _visits(plans, bursts, group, visits)]
+
+
+def _visits(
+    plans: dict[str, list[str]], bursts: int, group: Any = lockstep.same_cell, visits: int = 1
+) -> list[tuple[str, str, int, int]]:
+    """``_simulate`` with each burst's visit: (side, cell, burst, visit)."""
     coordinator = Coordinator(
         {},
         {},
@@ -53,25 +60,28 @@ def _simulate(
         pair="p",
         cpu=None,
         bursts=bursts,
+        visits=visits,
         group=group,  # type: ignore[arg-type]
     )
     coordinator.children = {side: _child(side, plan) for side, plan in plans.items()}
-    progress = {side: (0, -1) for side in plans}  # (cell index, bursts done); -1: not started
-    order: list[tuple[str, str, int]] = []
+    # (cell index in the walk of every visit, bursts done); -1: not started
+    progress = {side: (0, -1) for side in plans}
+    order: list[tuple[str, str, int, int]] = []
     while not all(child.finished for child in coordinator.children.values()):
         child = coordinator._next()
         index, done = progress[child.side]
-        plan = plans[child.side]
+        walk = plans[child.side] * visits
         if done == -1 or done == bursts:  # gate the next cell, stop before burst 0
             index, done = (index if done == -1 else index + 1), 0
-            if index >= len(plan):
+            if index >= len(walk):
                 child.finished = True
                 continue
         else:
-            order.append((child.side, plan[index], done))
+            order.append((child.side, walk[index], done, child.visit))
             done += 1
         progress[child.side] = (index, done)
-        child.at = (plan[index], done)
+        child.at = (walk[index], done)
+        child.visit = index // len(plans[child.side])
     return order
 
 
@@ -135,6 +145,26 @@ def test_a_member_without_the_group_waits_at_its_next_one() -> None:
     assert order[: len(es)] == [(s, f"{s}-ES256K-sign", b) for s, b in es]
 
 
+def test_visits_keep_every_group_together_visit_by_visit() -> None:
+    """Each child walks its cells twice; no one starts visit 1 before visit 0 is done."""
+    plans = {
+        "floor": ["floor-ES256K-sign", "floor-HS256-sign"],
+        "pyjwt": ["pyjwt-HS256-sign"],  # no ES256K: it waits for the others at each visit
+        "jose": ["jose-ES256K-sign", "jose-HS256-sign"],
+    }
+    order = _visits(plans, bursts=2, group=lockstep.drop_side, visits=2)
+    visits = [visit for *_, visit in order]
+    assert visits == sorted(visits) and visits.count(0) == visits.count(1) == 10
+    for visit in (0, 1):
+        hs = [(side, burst) for side, cell, burst, v in order if v == visit and "HS256" in cell]
+        assert hs == [
+            ("floor", 0), ("pyjwt", 0), ("jose", 0), ("jose", 1), ("pyjwt", 1), ("floor", 1)
+        ]  # fmt: skip
+    assert [cell for _, cell, _, v in order if v == 1][:2] == [
+        "floor-ES256K-sign", "jose-ES256K-sign"
+    ]  # fmt: skip
+
+
 def test_merged_order_keeps_every_plan_order() -> None:
     assert lockstep.merged_order([["a", "c"], ["b", "c"], ["a", "b", "d"]]) == ["a", "b", "c", "d"]
     assert lockstep.merged_order([["x"], []]) == ["x"]
@@ -147,6 +177,10 @@ def test_the_baton_spec_carries_the_bursts_a_run_asks_for() -> None:
     assert timers.LockstepTimer(baton).bursts == 7
     old = lockstep.Baton.from_spec(f"{os.dup(read_fd)},{os.dup(write_fd)},p,base")
     assert old.bursts == BURSTS  # ab's four-field spec keeps its default
+    assert old.visits == 1
+    spread = lockstep.Baton.from_spec(f"{os.dup(read_fd)},{os.dup(write_fd)},p,floor,2,5")
+    assert (spread.bursts, spread.visits) == (2, 5)
+    assert timers.LockstepTimer(spread).passes(1) == 5  # one pass per visit
 
 
 # -- bursts in results files -----------------------------------------------------------
@@ -304,6 +338,38 @@ def test_under_a_coordinator_the_timer_takes_turns_burst_by_burst(
     assert [m["burst"] for m in sent[1:-1]] == list(range(BURSTS + 1))
     assert sent[-1] == {"done": True}
     assert bench.extra_info["lockstep"] == [["pair1", [timers.MIN_ROUNDS] * BURSTS]]
+
+
+def test_visits_time_each_cell_again_under_their_own_pair_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two visits of two bursts: the estimate once, a pair id per visit, done after the last."""
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    monkeypatch.setenv(lockstep.ENV_VAR, f"{to_child_r},{from_child_w},pair1,floor,2,2")
+    estimates: list[str] = []
+    monkeypatch.setattr(timers, "estimate", lambda func, args: estimates.append("c1") or 0.01)
+    timer = timers.from_environ()
+    assert isinstance(timer, timers.LockstepTimer) and timer.passes(5) == 2
+    os.write(to_child_w, b"go\n" * 20)  # the coordinator's turns, in advance
+    entries = []
+    with timers.using(timer):
+        for visit in range(2):
+            timer.start_pass(visit)
+            timer.collected(["c1"])  # every pass collects again; hello is said once
+            bench = _FakeBenchmark()
+            timers.time_work(bench, lambda: None, (), "c1")
+            entries += bench.extra_info["lockstep"]
+            timer.finished()  # pytest's session ends after every visit
+    os.close(from_child_w)
+    with os.fdopen(from_child_r) as messages:
+        sent = [json.loads(line) for line in messages]
+    assert estimates == ["c1"]
+    assert sent[0] == {"hello": ["c1"]} and sent[-1] == {"done": True}
+    turns = [(m["visit"], m["burst"]) for m in sent[1:-1]]
+    assert turns == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+    rounds = [timers.MIN_ROUNDS] * 2
+    assert entries == [["pair1/0", rounds], ["pair1/1", rounds]]
 
 
 def test_using_puts_the_previous_timer_back() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from jwtbench.measure import waves
 from jwtbench.measure.matrix import PROFILES
-from jwtbench.measure.paired import summarise, summarise_processes
+from jwtbench.measure.paired import pair_by_process, summarise, summarise_processes
 from jwtbench.model.results import load_results
 from jwtbench.model.selection import Selection
 
@@ -36,6 +36,24 @@ def test_bursts_are_split_between_the_sets_with_a_floor_of_three() -> None:
     assert waves.split_bursts(20, 2) == 10
     assert waves.split_bursts(60, 4) == 15
     assert waves.split_bursts(4, 4) == 3
+    # spread over visits: each set's share, at least one burst per visit
+    assert waves.split_bursts(10, 1, 10) == 1
+    assert waves.split_bursts(20, 2, 5) == 2
+    assert waves.split_bursts(10, 2, 5) == 1
+
+
+def test_the_visits_of_one_set_are_one_process_in_the_interval() -> None:
+    """Pair ids ``PAIR/VISIT``: bursts pair within their visit, visits pool per set."""
+
+    def entry(seconds: list[float], pair: str) -> dict[str, Any]:
+        lockstep = [[f"{pair}/{v}", [1]] for v in range(len(seconds))]
+        return {"stats": {"data": seconds}, "extra_info": {"lockstep": lockstep}}
+
+    lib = entry([2.0, 4.0, 2.2], "s1")
+    floor = entry([1.0, 2.0, 1.0], "s1")
+    assert pair_by_process(lib, floor) == {"s1": [2.0, 2.0, 2.2]}
+    other = {"stats": {"data": [1.0]}, "extra_info": {"lockstep": [["s1/7", [1]]]}}
+    assert pair_by_process(lib, other) == {}  # another visit: nothing pairs
 
 
 def test_a_cut_off_set_keeps_what_the_earlier_sets_measured() -> None:
@@ -68,11 +86,12 @@ def test_sets_are_merged_and_an_interrupted_set_keeps_the_others(
     assert outcome.interrupted and outcome.counts == {"ok": 2}
     raw = load_results(out).raw
     info = raw["jwtbench"]
-    assert info["passes"] == 2 and info["groups"]["processes"] == 2
+    assert info["passes"] == 2 * PROFILES["quick"].visits and info["groups"]["processes"] == 2
     assert len(set(info["groups"]["pair"])) == 2
     limit = next(b for b in raw["benchmarks"] if b["params"]["adapter"] == "limit")
-    assert len(limit["extra_info"]["merged_runs"]) == 2
+    visits = PROFILES["quick"].visits
+    assert len(limit["extra_info"]["merged_runs"]) == 2 * visits  # a pass per set and visit
     over = limit["extra_info"]["over_floor"]
-    per_set = waves.split_bursts(PROFILES["quick"].bursts, 3)
-    assert over["processes"] == 2 and over["rounds"] == 2 * per_set
+    per_visit = waves.split_bursts(PROFILES["quick"].bursts, 3, visits)
+    assert over["processes"] == 2 and over["rounds"] == 2 * per_visit * visits
     assert 0 < over["ci95"][0] <= over["ratio"] <= over["ci95"][1] < 1.0  # beats the floor

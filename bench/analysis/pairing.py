@@ -7,16 +7,16 @@ ratio of two members' burst times (each burst's fastest round:
 ``jwtbench.measure.paired.burst_time``), burst by burst, cancels the machine's
 speed of that moment; the paired ratio is the median of those per-burst
 ratios with its 95% interval. It is made exactly as the run makes the stored
-``over_floor`` (``jwtbench.measure.paired.summarise``: the same seeded
-bootstrap), so a ratio between two libraries reads like their ratios to the
-floor. Pure computation.
+``over_floor`` (``jwtbench.measure.paired.summarise_processes``: the same
+interval, and sets of processes resampled as units), so a ratio between two
+libraries reads like their ratios to the floor. Pure computation.
 """
 
 from __future__ import annotations
 
 from jwtbench.analysis.intervals import Interval, paired_ratio
 from jwtbench.analysis.runs import split_bursts
-from jwtbench.measure.paired import burst_time, summarise
+from jwtbench.measure.paired import burst_time, summarise_processes
 from jwtbench.model.results import Row
 
 
@@ -32,17 +32,22 @@ def burst_times(row: Row) -> dict[tuple[str, int], float]:
 
 def burst_ratios(row: Row, ref: Row) -> list[float]:
     """Per burst both rows timed in the same round: the row's burst time / the reference's."""
+    return [r for ratios in ratios_by_process(row, ref).values() for r in ratios]
+
+
+def ratios_by_process(row: Row, ref: Row) -> dict[str, list[float]]:
+    """``burst_ratios`` by set of processes (the pair id before ``/VISIT``)."""
     theirs = burst_times(ref)
-    return [
-        value / theirs[key]
-        for key, value in burst_times(row).items()
-        if key in theirs and theirs[key] > 0
-    ]
+    out: dict[str, list[float]] = {}
+    for (pair, index), value in burst_times(row).items():
+        if (pair, index) in theirs and theirs[pair, index] > 0:
+            out.setdefault(pair.partition("/")[0], []).append(value / theirs[pair, index])
+    return out
 
 
 def paired_between(row: Row, ref: Row) -> Interval | None:
     """``row / ref`` paired burst by burst, with its 95% interval; None without aligned bursts."""
-    summary = summarise(burst_ratios(row, ref))
+    summary = summarise_processes(ratios_by_process(row, ref))
     return paired_ratio({"ratio": summary}, "ratio") if summary is not None else None
 
 

@@ -130,6 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--passes must be at least 1, got {args.passes}")
     if args.processes is not None and args.processes < 1:
         raise UsageError(f"--processes must be at least 1, got {args.processes}")
+    if args.visits is not None and args.visits < 1:
+        raise UsageError(f"--visits must be at least 1, got {args.visits}")
     selection = Selection.parse({name: getattr(args, name) for name in [*FIELDS, "shard"]})
     output = Path(args.output) if args.output else None
     if output is not None and not args.no_report and report_dir_for(output).is_file():
@@ -149,7 +151,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         ask = IsolatedRun(profile, selection, tuple(args.lib), args.isolate, **_env_options(args))
         outcome = run_isolated(dataclasses.replace(ask, **common))
     elif grouped(args):
-        outcome = run_waves(profile, selection, processes=args.processes, **common)
+        outcome = run_waves(
+            profile, selection, processes=args.processes, visits=args.visits, **common
+        )
     else:
         with timer_for(args):
             outcome = run(profile, selection, passes=args.passes, **common)
@@ -233,9 +237,16 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--processes",
         type=int,
         help="sets of fresh processes a grouped run splits each cell's bursts between "
-        "(default: the profile's; quick 2, full 3): a process carries its own speed offset "
+        "(default: the profile's, 1): a process carries its own speed offset "
         "(memory layout, hash seed), which pairing cannot cancel; several sets average it "
         "and widen the interval by as much as they disagree",
+    )
+    run_.add_argument(
+        "--visits",
+        type=int,
+        help="passes each set of processes makes over the cells, a share of each cell's "
+        "bursts per pass (default: the profile's): a cell's bursts then sample the "
+        "machine at that many moments, seconds apart, instead of once",
     )
     run_.add_argument(
         "--timer",

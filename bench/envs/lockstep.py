@@ -27,6 +27,13 @@ groups (the cell without its adapter) and keeps every member of a group
 together, rotating the burst order ABC CBA (for two sides that is ABBA, so
 ``ab`` schedules exactly as before).
 
+With ``visits`` > 1 (``jwtbench run``'s profiles) each child walks its cells
+that many times, a pytest pass per visit, ``bursts`` bursts per cell each
+time, and the coordinator keeps the groups together visit by visit: a cell's
+bursts then sample the machine at moments a whole pass over the matrix apart,
+not within one fraction of a second (``jwtbench.measure.waves`` has the
+measurements).
+
 Each cell's entry records its bursts (``extra_info.lockstep``: the pair id
 and the rounds of each burst), and ``jwtbench.analysis.compare`` pairs base burst *i* with
 head burst *i* of the same pair id (``jwtbench.analysis.stats`` mode ``paired``).
@@ -44,12 +51,14 @@ from typing import IO, Any
 
 from jwtbench.envs import proc
 
-#: Set in a child run: ``<read fd>,<write fd>,<pair id>,<side>[,<bursts>]`` (read by
+#: Set in a child run: ``<read fd>,<write fd>,<pair id>,<side>[,<bursts>[,<visits>]]`` (read by
 #: ``jwtbench.measure.timers``, the one place that chooses how a run times).
 ENV_VAR = "JWTBENCH_LOCKSTEP"
 #: Bursts per cell and side by default (``ab``): the pairs the paired test gets
 #: from one round. ``jwtbench run`` passes its profile's number instead.
 BURSTS = 20
+#: Visits per cell by default (``ab``): each cell's bursts are timed in one go.
+VISITS = 1
 Echo = Callable[[str], None]
 
 
@@ -64,19 +73,27 @@ class Baton:
     """A child run's end of the pipes: announce cells, pass the baton, wait for it."""
 
     def __init__(
-        self, read_fd: int, write_fd: int, pair: str, side: str, bursts: int = BURSTS
+        self,
+        read_fd: int,
+        write_fd: int,
+        pair: str,
+        side: str,
+        bursts: int = BURSTS,
+        visits: int = VISITS,
     ) -> None:
         self._in = os.fdopen(read_fd, "r", encoding="utf-8")
         self._out = os.fdopen(write_fd, "w", encoding="utf-8")
-        self.pair, self.side, self.bursts = pair, side, bursts
+        self.pair, self.side, self.bursts, self.visits = pair, side, bursts, visits
+        #: The visit (pass over the cells) being timed, 0-based; the timer sets it.
+        self.visit = 0
         self.greeted = False
 
     @classmethod
     def from_spec(cls, spec: str) -> Baton:
         """From the value of :data:`ENV_VAR` the coordinator set."""
         try:
-            read_fd, write_fd, pair, side, *bursts = spec.split(",", 4)
-            return cls(int(read_fd), int(write_fd), pair, side, *(int(b) for b in bursts))
+            read_fd, write_fd, pair, side, *counts = spec.split(",", 5)
+            return cls(int(read_fd), int(write_fd), pair, side, *(int(n) for n in counts))
         except (ValueError, OSError) as exc:
             raise LockstepError(f"{ENV_VAR}={spec!r} is not a usable baton ({exc})") from None
 
@@ -96,8 +113,8 @@ class Baton:
             self._wait()
 
     def turn(self, cell: str, burst: int) -> None:
-        """``burst`` bursts of ``cell`` are done: pass the baton and wait for it."""
-        self._send({"cell": cell, "burst": burst})
+        """``burst`` bursts of ``cell`` (this visit) are done: pass the baton and wait for it."""
+        self._send({"cell": cell, "burst": burst, "visit": self.visit})
         self._wait()
 
     def done(self) -> None:
@@ -117,6 +134,7 @@ class _Child:
     log: Path
     plan: list[str] = field(default_factory=list)
     at: tuple[str, int] | None = None  # (cell, bursts done) after its last message
+    visit: int = 0  # the visit of ``at``
     finished: bool = False
 
     def go(self) -> dict[str, Any] | None:
@@ -196,7 +214,9 @@ class Coordinator:
     adapter (``run``: one child per adapter, different plans). Every member
     of the current group times burst *i* before any times burst *i + 1*,
     in the side order for even bursts and reversed for odd ones (ABC CBA);
-    a member without the group waits at its next one.
+    a member without the group waits at its next one. With ``visits`` > 1
+    every child walks its cells that many times and the groups are kept
+    together visit by visit (visit 0 of every group before any visit 1).
     """
 
     commands: Mapping[str, Sequence[str]]
@@ -208,6 +228,8 @@ class Coordinator:
     cpu: int | None = field(default_factory=lambda: proc.shared_cpu())
     children: dict[str, _Child] = field(default_factory=dict)
     bursts: int = BURSTS
+    #: Passes each child makes over its cells, ``bursts`` bursts per cell each time.
+    visits: int = VISITS
     group: Callable[[str, str], str] = same_cell
     #: Called as (side, cell, cells done, cells planned) when a child's cell is timed.
     on_cell: Callable[[str, str, int, int], None] | None = None
@@ -227,6 +249,7 @@ class Coordinator:
                 message = child.go()
                 if message is not None:
                     child.at = (str(message["cell"]), int(message["burst"]))
+                    child.visit = int(message.get("visit", 0))
                     if child.at[1] == self.bursts:
                         self._timed(child, child.at[0])
         finally:  # an error or Ctrl-C here must not leave a child holding the CPU
@@ -235,17 +258,19 @@ class Coordinator:
         return {side: child.proc.wait() for side, child in self.children.items()}
 
     def _timed(self, child: _Child, cell: str) -> None:
-        done = child.index(cell) + 1
+        done = child.visit * len(child.plan) + child.index(cell) + 1
+        total = len(child.plan) * self.visits
         if self.on_cell is not None:
-            self.on_cell(child.side, cell, done, len(child.plan))
+            self.on_cell(child.side, cell, done, total)
         else:
-            self.echo(f"  {child.side:<4} | [{done:>4}/{len(child.plan)}] {cell}")
+            self.echo(f"  {child.side:<4} | [{done:>4}/{total}] {cell}")
 
     def _start(self, side: str) -> None:
         to_read, to_write = os.pipe()  # coordinator -> child
         from_read, from_write = os.pipe()  # child -> coordinator
         environ = dict(self.environs[side])
-        environ[ENV_VAR] = f"{to_read},{from_write},{self.pair},{side},{self.bursts}"
+        spec = f"{to_read},{from_write},{self.pair},{side},{self.bursts},{self.visits}"
+        environ[ENV_VAR] = spec
         log = self.cwd / f"{side}.log"
         try:
             started = proc.start(
@@ -280,12 +305,13 @@ class Coordinator:
                 os.sched_setaffinity(child.proc.proc.pid, {self.cpu})
 
     def _group_rank(self, child: _Child) -> int:
-        """Where the group of the child's current cell comes in the merged order."""
+        """Where the group of the child's current cell comes in the merged order (visit first)."""
         if self._rank is None:
             plans = [[self.group(c.side, cell) for cell in c.plan] for c in self.children.values()]
             self._rank = {group: i for i, group in enumerate(merged_order(plans))}
         assert child.at is not None
-        return self._rank.get(self.group(child.side, child.at[0]), len(self._rank))
+        size = len(self._rank) + 1
+        return child.visit * size + self._rank.get(self.group(child.side, child.at[0]), size - 1)
 
     def _next(self) -> _Child:
         """Who runs next: every member on the same group, bursts in ABC CBA order."""

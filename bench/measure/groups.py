@@ -86,10 +86,12 @@ def run_grouped(
     interop: bool = True,
     slowdown: tuple[str, float] | None = None,
     bursts: int | None = None,
+    visits: int = 1,
 ) -> RunOutcome:
     """Measure the selection group by group in lockstep children; write one results file.
 
-    ``bursts``: bursts per cell (default: the profile's).
+    ``bursts``: bursts per cell and visit (default: the profile's); ``visits``:
+    passes each child makes over its cells (``jwtbench.envs.lockstep``).
     """
     profile = PROFILES[profile_name]
     bursts = bursts or profile.bursts
@@ -120,17 +122,19 @@ def run_grouped(
             )
             for a in members
         }  # fmt: skip
+        spread = f"{bursts} bursts per cell" if visits == 1 else f"{visits} visits x {bursts}"
         shown.begin(
             f"jwtbench {profile.name}: {len(cells)} cells, {len(members)} adapters timed "
-            f"together ({bursts} bursts per cell) -> {path}",
-            runnable,
+            f"together ({spread}) -> {path}",
+            runnable * visits,
         )
         done = [0]
 
         def on_cell(side: str, cell: str, index: int, total: int) -> None:
             done[0] += 1
             elapsed = time.perf_counter() - started
-            shown.cell(f"[{done[0]:>4}/{runnable}] {elapsed:6.1f}s  {cell}", drop_side(side, cell))
+            total = runnable * visits
+            shown.cell(f"[{done[0]:>4}/{total}] {elapsed:6.1f}s  {cell}", drop_side(side, cell))
 
         coordinator = Coordinator(
             commands,
@@ -138,6 +142,7 @@ def run_grouped(
             cwd=folder,
             pair=pair,
             bursts=bursts,
+            visits=visits,
             group=drop_side,
             on_cell=on_cell,
         )
@@ -173,14 +178,20 @@ def run_grouped(
             started=started_iso,
             finished=now_iso(),
             seconds=round(seconds, 2),
-            passes=1,
+            passes=visits,
             interrupted=interrupted,
         ),
         adapters=adapters_info(cells),
         cells=records,
         provenance=Provenance.from_dict(provenance(), "this machine"),
         interop=tuple(grid),
-        groups={"pair": pair, "bursts": bursts, "members": members, "cpu": coordinator.cpu},
+        groups={
+            "pair": pair,
+            "bursts": bursts * visits,
+            "visits": visits,
+            "members": members,
+            "cpu": coordinator.cpu,
+        },
     )
     first = next(iter(docs.values()), None)
     write_atomic(path, build_document(record, benches, first))

@@ -68,6 +68,7 @@ from jwtbench.measure.runner import (
     count_line,
     interruptible,
 )
+from jwtbench.measure.waves import split_bursts
 from jwtbench.model.cell import Cell, CellKey, Status, cell_key
 from jwtbench.model.records import (
     AdapterInfo,
@@ -331,7 +332,7 @@ def run_isolated(ask: IsolatedRun) -> RunOutcome:
             started=started_iso,
             finished=now_iso(),
             seconds=round(seconds, 2),
-            passes=1,
+            passes=profile.visits,
             interrupted=interrupted,
         ),
         adapters={p.column: p.info for p in placed_list},
@@ -340,7 +341,8 @@ def run_isolated(ask: IsolatedRun) -> RunOutcome:
         interop=tuple(grid),
         groups={
             "pair": pair,
-            "bursts": profile.bursts,
+            "bursts": split_bursts(profile.bursts, 1, profile.visits) * profile.visits,
+            "visits": profile.visits,
             "cpu": cpu,
             "members": [c for c in placed if c in codes],
             "isolated": {
@@ -391,18 +393,18 @@ def _timed(
         commands[col] = [member.python, *cmd[1:]]
         environs[col] = member.environ()
     pair = uuid.uuid4().hex[:12]
+    visits = PROFILES[profile].visits
+    steps = len(runnable) * visits
     shown.begin(
         f"jwtbench {profile}: {len(cells)} cells, {len(columns)} members in "
         f"{sum(1 for c in columns if placed[c].env)} isolated envs, timed together",
-        len(runnable),
+        steps,
     )
     done, began = [0], time.perf_counter()
 
     def on_cell(side: str, cell: str, index: int, total: int) -> None:
         done[0] += 1
-        shown.cell(
-            f"[{done[0]:>4}/{len(runnable)}] {time.perf_counter() - began:6.1f}s  {side} {cell}"
-        )
+        shown.cell(f"[{done[0]:>4}/{steps}] {time.perf_counter() - began:6.1f}s  {side} {cell}")
 
     docs: dict[str, dict[str, Any]] = {}
     codes: dict[str, int] = {}
@@ -413,7 +415,8 @@ def _timed(
             environs,
             cwd=folder,
             pair=pair,
-            bursts=PROFILES[profile].bursts,
+            bursts=split_bursts(PROFILES[profile].bursts, 1, visits),
+            visits=visits,
             group=drop_side,
             on_cell=on_cell,
         )

@@ -485,8 +485,10 @@ def _measure(
     with tempfile.TemporaryDirectory(prefix="jwtbench-run-") as tmp:
         scratch = Path(tmp)
         args = pytest_args(profile, selection, scratch)
+        timer = timers.current()
         for index in range(recorder.passes):
             recorder.start_pass(index)
+            timer.start_pass(index)
             pytest_json = scratch / f"pass{index + 1}.json"
             pass_args = [*args, *profile.pytest_options(warm_up=index == 0)]
             pass_args += extra_pytest_args  # after the profile's: they override it

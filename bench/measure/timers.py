@@ -65,6 +65,9 @@ class Timer:
     def collected(self, cells: Sequence[str]) -> None:
         """The cells this run will time, in order (pytest collected them)."""
 
+    def start_pass(self, index: int) -> None:
+        """Pass ``index`` (0-based) over the cells begins."""
+
     def time(
         self, benchmark: Any, func: Callable[..., Any], args: tuple[Any, ...], cell: str
     ) -> Any:
@@ -95,6 +98,10 @@ class BurstTimer(Timer):
         self.bursts = bursts
         #: (iterations per round, rounds per burst) of the cell being timed.
         self.shape = (1, 1)
+        #: Each cell's shape, estimated on its first visit only (the estimate is
+        #: ~10-40 ms of calls; a later visit's cold first round is left out by
+        #: the burst's fastest round).
+        self.shapes: dict[str, tuple[int, int]] = {}
 
     def before(self, cell: str) -> None:
         """Called once the cell is warmed up, right before its first burst."""
@@ -108,8 +115,9 @@ class BurstTimer(Timer):
     def time(
         self, benchmark: Any, func: Callable[..., Any], args: tuple[Any, ...], cell: str
     ) -> Any:
-        per_call = estimate(func, args)
-        iterations, per_burst = self.shape = burst_shape(per_call)
+        if cell not in self.shapes:
+            self.shapes[cell] = burst_shape(estimate(func, args))
+        iterations, per_burst = self.shape = self.shapes[cell]
         total = per_burst * self.bursts
         rounds_done = 0
 
@@ -137,7 +145,11 @@ class LockstepTimer(BurstTimer):
         self.baton = baton
 
     def passes(self, requested: int) -> int:
-        return 1  # the bursts, paired with the other side's, replace the passes
+        # the paired bursts replace the passes; a grouped run spreads them over visits
+        return self.baton.visits
+
+    def start_pass(self, index: int) -> None:
+        self.baton.visit = index
 
     def collected(self, cells: Sequence[str]) -> None:
         self.baton.hello(cells)
@@ -149,10 +161,20 @@ class LockstepTimer(BurstTimer):
         self.baton.turn(cell, done)
 
     def annotate(self, benchmark: Any, per_burst: int) -> None:
-        benchmark.extra_info["lockstep"] = [[self.baton.pair, [per_burst] * self.bursts]]
+        benchmark.extra_info["lockstep"] = [[self.pair_id(), [per_burst] * self.bursts]]
+
+    def pair_id(self) -> str:
+        """The pair id of this visit's bursts: ``PAIR/VISIT`` when a cell is visited again.
+
+        Burst *i* of visit *v* pairs only with burst *i* of visit *v*
+        (``jwtbench.measure.paired``); the part before ``/`` names the process set.
+        """
+        baton = self.baton
+        return baton.pair if baton.visits == 1 else f"{baton.pair}/{baton.visit}"
 
     def finished(self) -> None:
-        self.baton.done()
+        if self.baton.visit == self.baton.visits - 1:  # pytest's session ends every visit
+            self.baton.done()
 
     def metadata(self) -> dict[str, Any]:
         return {"lockstep": {"pair": self.baton.pair, "side": self.baton.side}}

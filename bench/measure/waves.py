@@ -1,7 +1,17 @@
-"""A grouped run made of several sets of processes, so a process's own offset averages out.
+"""A grouped run: its visits to every cell, and optionally several sets of processes.
 
-Why: pairing cancels the machine's moment-to-moment speed, but not what a
-process carries for its whole life. Measured here (floor, pyjwt and the limit,
+Visits first (``Profile.visits``; ``jwtbench.envs.lockstep``): a library's ratio
+to the floor moves with the machine's state over seconds, and a cell's bursts
+timed in one go all fall within a fraction of a second, one sample of it. So
+each set of processes walks the matrix ``visits`` times, a share of each
+cell's bursts per visit. Measured here (two quick runs back to back, 270
+prepared JWS library cells): 1 set x 10 visits of 1 burst, 96% of x over floor
+agreed within 5% in 130 s; 2 sets x 5 visits, 90% in 165-180 s; 2 sets x 5
+bursts in one visit, 69%. The quick and full profiles use one set.
+
+Why sets: pairing cancels the machine's moment-to-moment speed, but not what a
+process carries for its whole life. Measured here, before bursts were timed
+by their fastest round and before visits (floor, pyjwt and the limit,
 HS256 and RS256, six identical grouped runs): pyjwt's HS256 verify read 3.53x
 [3.47, 3.69] over the floor in one run and 4.67x [4.48, 4.78] in another, and
 the floor's RS256 sign read 1.32x the bare primitive in one run and 1.02-1.07x
@@ -10,8 +20,8 @@ up to ~30%. Memory layout, the hash seed and where the allocator put a key
 differ per process (pyperf spreads every benchmark over many worker processes
 for the same reason).
 
-How: the profile's ``processes`` sets of fresh children each time every cell
-(``jwtbench.measure.groups.run_grouped``) with the bursts split between them;
+How (``--processes``): ``processes`` sets of fresh children each time every
+cell (``jwtbench.measure.groups.run_grouped``) with the bursts split between them;
 the sets are merged cell by cell (``jwtbench.measure.merge.merge_rounds``, as
 ``jwtbench ab`` merges its rounds) and every paired ratio is recomputed with a
 two-level bootstrap that resamples whole processes, then bursts
@@ -37,9 +47,14 @@ from jwtbench.model.results import load_results, run_path, write_atomic
 from jwtbench.model.selection import Selection
 
 
-def split_bursts(bursts: int, processes: int) -> int:
-    """Bursts per cell for each set of processes (at least 3, so each set has a median)."""
-    return max(3, math.ceil(bursts / processes))
+def split_bursts(bursts: int, processes: int, visits: int = 1) -> int:
+    """Bursts per cell and visit for each set of processes.
+
+    At least 3 per set, so each set has a median: with ``visits`` > 1 the set's
+    bursts are spread over its visits (at least 1 each).
+    """
+    per_set = max(3, math.ceil(bursts / processes))
+    return max(1, math.ceil(per_set / visits))
 
 
 def run_waves(
@@ -47,6 +62,7 @@ def run_waves(
     selection: Selection | None = None,
     *,
     processes: int | None = None,
+    visits: int | None = None,
     label: str | None = None,
     results_dir: Path = Path("results"),
     output: Path | None = None,
@@ -54,26 +70,31 @@ def run_waves(
     interop: bool = True,
     slowdown: tuple[str, float] | None = None,
 ) -> RunOutcome:
-    """Time the selection in ``processes`` sets of lockstep children; write one results file."""
+    """Time the selection in ``processes`` sets of lockstep children; write one results file.
+
+    ``processes`` / ``visits``: the profile's unless given (``--processes``, ``--visits``).
+    """
     profile = PROFILES[profile_name]
     sets = processes or profile.processes
-    common: dict[str, Any] = {"progress": progress, "slowdown": slowdown}
+    visits = visits or profile.visits
+    common: dict[str, Any] = {"progress": progress, "slowdown": slowdown, "visits": visits}
     if sets <= 1:
         return run_grouped(
             profile_name, selection, label=label, results_dir=results_dir, output=output,
-            interop=interop, **common,
+            interop=interop, bursts=split_bursts(profile.bursts, 1, visits), **common,
         )  # fmt: skip
     if not build_matrix(profile, selection or Selection()):
         raise MatrixError(why_empty(profile, selection or Selection()))
     path = output or run_path(results_dir, label or profile.name)
     check_output(path)
     shown = progress or LineProgress()
-    bursts = split_bursts(profile.bursts, sets)
+    bursts = split_bursts(profile.bursts, sets, visits)
+    spread = f"{bursts} bursts per cell" if visits == 1 else f"{visits} visits x {bursts} bursts"
     docs: list[dict[str, Any]] = []
     outcome: RunOutcome | None = None
     with interruptible() as stop, tempfile.TemporaryDirectory(prefix="jwtbench-waves-") as tmp:
         for index in range(sets):
-            shown.note(f"set {index + 1}/{sets} of fresh processes ({bursts} bursts per cell)")
+            shown.note(f"set {index + 1}/{sets} of fresh processes ({spread} per cell)")
             try:
                 outcome = run_grouped(
                     profile_name, selection, label=label, output=Path(tmp) / f"set{index}.json",
@@ -132,5 +153,5 @@ def _merged(docs: list[dict[str, Any]], label: str, sets: int) -> dict[str, Any]
     info["groups"] = dict(groups[0], pair=[g.get("pair") for g in groups], processes=len(docs))
     info["interop"] = docs[-1]["jwtbench"].get("interop", [])
     info["interrupted"] = bool(info["interrupted"]) or len(docs) < sets
-    info["passes"] = len(docs)
+    info["passes"] = sum(int(d["jwtbench"].get("passes", 1)) for d in docs)
     return doc
