@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from jwtbench.analysis import paired
 from jwtbench.analysis.compare import compare_results
 from jwtbench.analysis.intervals import Interval
 from jwtbench.analysis.paired import (
@@ -199,3 +200,27 @@ def test_cli_paired_ratios_refuses_a_file_without_the_fields(
     # Without the flag an older file falls back to the absolute comparison, and says so.
     cmd_compare(_args(base, QUICK, fail_on="never"))
     assert "mode: unpaired: a file stores no paired ratios" in capsys.readouterr().out
+
+
+def test_two_outlying_bursts_do_not_hide_a_slowdown() -> None:
+    """Trial 2 of the slowdown trials: pyjwt HS256 sign, 24% slower in head.
+
+    The base run's per-burst ratios had two outliers (bursts that caught the
+    machine's slow state for the library only); a bootstrap of the two medians
+    gave [1.01, 1.27] and no flag. The shift interval stays clear of the margin.
+    """
+    base = [3.465, 3.48, 3.483, 3.495, 3.561, 3.565, 3.601, 3.748, 5.168, 6.39]
+    head = [4.375, 4.388, 4.389, 4.404, 4.426, 4.431, 4.439, 4.471, 4.473, 4.523]
+    found = paired.change_from_bursts(base, head)
+    assert found is not None and found.value == pytest.approx(1.2429, abs=1e-3)
+    assert 1.15 < found.low < found.value < found.high < 1.3
+    assert paired.verdict_of(found, 0.05) == REGRESSION
+    same = paired.change_from_bursts(base, list(base))
+    assert same is not None and same.low < 1.0 < same.high  # no shift: the interval holds 1
+
+
+def test_the_shift_interval_uses_the_mann_whitney_order_statistics() -> None:
+    base = [1.0] * 10
+    head = [1.0 + 0.01 * i for i in range(10)]  # the 100 ratios: 10 of each head value
+    low, high = paired.shift_interval(base, head)
+    assert low == pytest.approx(1.02) and high == pytest.approx(1.07)  # the 24th from each end
