@@ -165,6 +165,29 @@ def test_visits_keep_every_group_together_visit_by_visit() -> None:
     ]  # fmt: skip
 
 
+def test_a_visit_starts_a_second_after_the_last_one_at_the_earliest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now, slept = [100.0], []
+    monkeypatch.setattr(lockstep.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(
+        lockstep.time, "sleep", lambda s: slept.append(s) or now.__setitem__(0, now[0] + s)
+    )
+    coordinator = Coordinator({}, {}, cwd=None, pair="p", cpu=None, bursts=2, visits=3)  # type: ignore[arg-type]
+    child = _child("floor", ["c1"])
+    child.at, child.visit = ("c1", 0), 0
+    coordinator._space_visits(child)  # visit 0: no wait
+    now[0] += 0.3
+    child.at, child.visit = ("c1", 0), 1  # a small selection: visit 1 comes 0.3 s later
+    coordinator._space_visits(child)
+    assert slept == [pytest.approx(lockstep.MIN_VISIT_SECONDS - 0.3)]
+    coordinator._space_visits(child)  # the same visit's next turn: no wait
+    now[0] += 5.0
+    child.visit = 2  # a big matrix: visits far apart
+    coordinator._space_visits(child)
+    assert len(slept) == 1
+
+
 def test_merged_order_keeps_every_plan_order() -> None:
     assert lockstep.merged_order([["a", "c"], ["b", "c"], ["a", "b", "d"]]) == ["a", "b", "c", "d"]
     assert lockstep.merged_order([["x"], []]) == ["x"]

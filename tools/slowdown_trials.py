@@ -33,6 +33,8 @@ def _run(out: Path, args: argparse.Namespace, slowdown: str | None) -> None:
         "--no-interop", "--no-cost", "--key-modes", "prepared", "--ops", "sign,verify",
         "--adapters", args.adapters, "--algs", args.algs, "--output", str(out),
     ]  # fmt: skip
+    if args.processes:
+        cmd.append(f"--processes={args.processes}")
     if slowdown:
         cmd.append(f"--inject-slowdown={slowdown}")
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -49,6 +51,7 @@ def main() -> int:
     parser.add_argument("--threshold", type=float, default=0.05)
     parser.add_argument("--adapters", default="floor,pyjwt,jwcrypto,authlib,joserfc,oxyjwt,limit")
     parser.add_argument("--algs", default="HS256,RS256,ES256,EdDSA")
+    parser.add_argument("--processes", type=int, help="sets of processes per run (default: run's)")
     scratch = Path(tempfile.gettempdir()) / "jwtbench-trials"  # not into the checkout
     parser.add_argument("--out", type=Path, default=scratch, help=f"run files (default: {scratch})")
     args = parser.parse_args()

@@ -32,7 +32,9 @@ that many times, a pytest pass per visit, ``bursts`` bursts per cell each
 time, and the coordinator keeps the groups together visit by visit: a cell's
 bursts then sample the machine at moments a whole pass over the matrix apart,
 not within one fraction of a second (``jwtbench.measure.waves`` has the
-measurements).
+measurements). A visit begins :data:`MIN_VISIT_SECONDS` after the previous
+one at the earliest, so a small selection's visits do not all fall in one
+state of the machine.
 
 Each cell's entry records its bursts (``extra_info.lockstep``: the pair id
 and the rounds of each burst), and ``jwtbench.analysis.compare`` pairs base burst *i* with
@@ -44,6 +46,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +62,10 @@ ENV_VAR = "JWTBENCH_LOCKSTEP"
 BURSTS = 20
 #: Visits per cell by default (``ab``): each cell's bursts are timed in one go.
 VISITS = 1
+#: Fewest seconds from one visit's start to the next's: the machine's speed
+#: decorrelates over about a second (module docstring), so visits closer than
+#: that would sample one state.
+MIN_VISIT_SECONDS = 1.0
 Echo = Callable[[str], None]
 
 
@@ -234,6 +241,8 @@ class Coordinator:
     #: Called as (side, cell, cells done, cells planned) when a child's cell is timed.
     on_cell: Callable[[str, str, int, int], None] | None = None
     _rank: dict[str, int] | None = None
+    _visit: int = -1  # the visit timing has reached (-1: none yet), and when it began
+    _visit_began: float = 0.0
 
     def run(self) -> dict[str, int]:
         """Every child to the end; their exit codes by side."""
@@ -246,6 +255,7 @@ class Coordinator:
                 self._greet(child)
             while not all(child.finished for child in self.children.values()):
                 child = self._next()
+                self._space_visits(child)
                 message = child.go()
                 if message is not None:
                     child.at = (str(message["cell"]), int(message["burst"]))
@@ -256,6 +266,20 @@ class Coordinator:
             for child in self.children.values():
                 child.proc.stop()
         return {side: child.proc.wait() for side, child in self.children.items()}
+
+    def _space_visits(self, child: _Child) -> None:
+        """Before the first burst of a visit: wait until the last visit began MIN_VISIT_SECONDS ago.
+
+        A small selection walks its cells in a fraction of a second, so its
+        visits would all see one machine state; spaced, they sample several.
+        A big one (quick: ~13 s a visit) never waits.
+        """
+        if child.at is None or child.at[1] >= self.bursts or child.visit <= self._visit:
+            return
+        wait = self._visit_began + MIN_VISIT_SECONDS - time.monotonic()
+        if self._visit >= 0 and wait > 0:
+            time.sleep(wait)
+        self._visit, self._visit_began = child.visit, time.monotonic()
 
     def _timed(self, child: _Child, cell: str) -> None:
         done = child.visit * len(child.plan) + child.index(cell) + 1
