@@ -79,6 +79,15 @@ def test_empty_selection_is_refused_with_the_reason(
     assert not list(tmp_path.iterdir())
 
 
+def test_visits_and_processes_are_refused_where_they_would_be_ignored(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    line = _refused(["run", *TINY, *QUIET, "--no-groups", "--visits", "3"], capsys)
+    assert "--visits shape a grouped run" in line and "--no-groups" in line
+    line = _refused(["run", *TINY, *QUIET, "--visits", "0"], capsys)
+    assert "--visits must be at least 1" in line
+
+
 def test_output_that_is_a_directory_is_refused_before_measuring(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -147,6 +147,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     isolate = args.isolate or needs_isolation(selection, args.lib)
     if isolate and not grouped(args):
         raise UsageError("--isolate / --lib time groups across envs: drop --no-groups / --passes")
+    spread = [o for o, v in (("--processes", args.processes), ("--visits", args.visits)) if v]
+    if spread and (isolate or not grouped(args)):
+        why = "--isolate / --lib" if isolate else "--no-groups / --passes / --timer instructions"
+        raise UsageError(f"{' and '.join(spread)} shape a grouped run in this env, not {why}")
     if isolate:
         ask = IsolatedRun(profile, selection, tuple(args.lib), args.isolate, **_env_options(args))
         outcome = run_isolated(dataclasses.replace(ask, **common))

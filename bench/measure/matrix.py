@@ -134,7 +134,8 @@ PROFILES: dict[str, Profile] = {
             "ES256 and EdDSA (one per key type); JWE: each key-management family with "
             "A256GCM and each enc with dir; nested: 4 signatures x dir/RSA-OAEP; small "
             "payload; 10 paired bursts per cell, one on each of 10 visits seconds apart "
-            "(~2.5 min on 2 cores). Naming --algs, --encs or --key-modes lifts the trims"
+            "(~3 min on 2 cores with the cost step and report). Naming --algs, --encs or "
+            "--key-modes lifts the trims"
         ),
     ),
     "full": Profile(
