@@ -12,6 +12,7 @@ for secrets); raw mode builds them from the PEM (or secret) on every call.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, ClassVar
 
@@ -108,6 +109,9 @@ class JosepyAdapter(Adapter):
     def __init__(self) -> None:
         super().__init__()
         from josepy.jwk import JWK
+        from josepy.jws import JWS
+
+        self._jws = JWS  # looked up once, as an application holds it (not per call)
 
         # The backend it really runs: josepy's JWKs wrap cryptography keys.
         raw = JWK.load(load_key("rsa2048").public_pem).key._wrapped
@@ -120,30 +124,37 @@ class JosepyAdapter(Adapter):
         return _key(material.raw(use))
 
     def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
-        from josepy.jwa import JWASignature
-        from josepy.jws import JWS
-
         payload = json.dumps(claims, separators=(",", ":")).encode("utf-8")
-        signed = JWS.sign(
+        signed = self._jws.sign(
             payload,
             key=_key(key),
-            alg=JWASignature.from_json(alg),
+            alg=_algorithm(alg),
             include_jwk=False,
-            protect=frozenset(("alg", "typ")),
+            protect=_PROTECT,
             typ="application/JWT",  # josepy's MediaType writes it as "JWT" (RFC 7515 4.1.9)
         )
         return signed.to_compact().decode("ascii")
 
     def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
-        from josepy.jws import JWS
-
-        parsed = JWS.from_compact(token.encode("ascii"))
+        parsed = self._jws.from_compact(token.encode("ascii"))
         header_alg = parsed.signature.combined.alg
         if header_alg is None or header_alg.name != alg:  # josepy would run the token's alg
             raise VerificationError(f"token alg is {header_alg}, not {alg}")
         if not parsed.verify(_key(key)):
             raise VerificationError("signature does not verify")
         return check_claims(json.loads(parsed.payload), expect)
+
+
+#: The protected header fields of every token.
+_PROTECT = frozenset(("alg", "typ"))
+
+
+@functools.cache
+def _algorithm(alg: str) -> Any:
+    """josepy's algorithm object for ``alg``, looked up once (an application holds it)."""
+    from josepy.jwa import JWASignature
+
+    return JWASignature.from_json(alg)
 
 
 def _key(key: Any) -> Any:

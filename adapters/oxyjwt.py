@@ -20,6 +20,10 @@ from jwtbench.adapters.keys import KeyMaterial
 _FROM = {"oct": "from_secret", "RSA": "from_rsa_pem", "EC": "from_ec_pem", "OKP": "from_ed_pem"}
 
 
+#: The claims a verify requires (one dict, read-only to oxyjwt).
+_REQUIRE = {"require": ["exp", "aud", "iss"]}
+
+
 class OxyJWTAdapter(Adapter):
     name = "oxyjwt"
     label = "OxyJWT"
@@ -57,6 +61,11 @@ class OxyJWTAdapter(Adapter):
     def __init__(self) -> None:
         super().__init__()
         type(self).backend = rust_backend(self.library, "oxyjwt._oxyjwt")
+        import oxyjwt
+
+        # looked up once: on a ~2.5 us HS256 call an import statement and an options
+        # dict per call were ~7% of the cell (measured against a direct call)
+        self._encode, self._decode = oxyjwt.encode, oxyjwt.decode
 
     def conformance_key(self, data: bytes, form: KeyForm, kty: str) -> Any:
         import oxyjwt
@@ -83,24 +92,21 @@ class OxyJWTAdapter(Adapter):
         return _key(material.kty, material.raw(use), use)
 
     def sign(self, claims: dict[str, Any], key: Any, alg: str) -> str:
-        import oxyjwt
-
         if isinstance(key, bytes) and not alg.startswith("HS"):
             key = _key(_kty(alg), key, "sign")
-        return oxyjwt.encode(claims, key, algorithm=alg)
+        token: str = self._encode(claims, key, algorithm=alg)
+        return token
 
     def verify(self, token: str, key: Any, alg: str, expect: Expect) -> dict[str, Any]:
-        import oxyjwt
-
         if isinstance(key, bytes) and not alg.startswith("HS"):
             key = _key(_kty(alg), key, "verify")
-        claims: dict[str, Any] = oxyjwt.decode(
+        claims: dict[str, Any] = self._decode(
             token,
             key,
             algorithms=[alg],
             audience=expect.audience,
             issuer=expect.issuer,
-            options={"require": ["exp", "aud", "iss"]},
+            options=_REQUIRE,
         )
         return claims
 

@@ -24,7 +24,11 @@ verify, prepared keys, the small claims, every library installed here:
   (``jwtbench.measure.paired.burst_time``: slow spells are shorter than a
   batch). ``--clock cpu`` times this thread's CPU time instead of wall time
   (the harness's clock): on a loaded machine a long call is preempted more
-  often than a short one. Per round, the
+  often than a short one. A cell's rounds are spread over ``--sweeps`` passes
+  over every cell (10 by default, ~5 s apart for the full table): a library's
+  ratio to the floor moves with the machine's state over seconds, and forty
+  rounds in a row (0.4 s) sample one state -- measured, oxyjwt HS256 verify
+  read 1.00x, 0.83x and 0.80x in three such runs. Per round, the
   ratio of the two sides' time per call; the table shows the **median of the
   per-round ratios** with a distribution-free 95% interval (order statistics of
   the median, binomial), then the file's paired ``over_floor`` ratio and
@@ -36,7 +40,7 @@ Usage::
 
     python tools/truth.py RESULTS.json [--libs pyjwt,authlib] [--algs HS256,ES256]
                           [--ops sign,verify] [--rounds 40] [--batch-ms 2] [--cpu N]
-                          [--clock wall|cpu]
+                          [--clock wall|cpu] [--sweeps 10]
 
 Exit 2 with one line on bad input (no such file, not a results file, unknown
 library or alg). It takes about ``rounds x 4 x batch-ms`` per cell (0.4 s at
@@ -55,7 +59,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -434,10 +438,10 @@ def interleaved(
     a: tuple[Callable[[Any], Any], Any],
     b: tuple[Callable[[Any], Any], Any],
     rounds: int,
-    batch_ms: float,
-) -> tuple[float, float, float]:
-    """Median per-round ratio (a's time per call / b's), ABBA then BAAB, and its 95% interval."""
-    na, nb = (_calls_per_piece(*side, batch_ms / 1000) for side in (a, b))
+    calls: tuple[int, int],
+) -> list[float]:
+    """``rounds`` per-round ratios (a's time per call / b's), ABBA then BAAB."""
+    na, nb = calls
     ratios = []
     for i in range(rounds):
         if i % 2:
@@ -445,8 +449,7 @@ def interleaved(
         else:
             y1, x1, x2, y2 = _batch(*b, nb), _batch(*a, na), _batch(*a, na), _batch(*b, nb)
         ratios.append((x1 + x2) / (y1 + y2))
-    low, high = median_ci(ratios)
-    return median(ratios), low, high
+    return ratios
 
 
 # -- the table -------------------------------------------------------------------------
@@ -497,10 +500,22 @@ def md_row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _cell(
-    results: Results, name: str, alg: str, op: str, opts: argparse.Namespace
-) -> tuple[list[str], bool | None]:
-    """One table row for (library, alg, op) and whether it is within 10% (None: not compared)."""
+@dataclass
+class Timed:
+    """One (library, alg, op) cell being timed: its calls, checked, and its ratios so far."""
+
+    name: str
+    alg: str
+    op: str
+    mine: tuple[Callable[[Any], Any], Any]
+    theirs: tuple[Callable[[Any], Any], Any]
+    recheck: Callable[[], bool]
+    calls: tuple[int, int] = (1, 1)
+    ratios: list[float] = field(default_factory=list)
+
+
+def _prepare(name: str, alg: str, op: str, batch_ms: float) -> Timed | list[str]:
+    """The cell's checked calls, or its table row saying why it is not timed."""
     claims = load_claims(PAYLOAD)
     material = jws_key(alg)
     try:
@@ -508,22 +523,28 @@ def _cell(
         sign, verify = LIBRARIES[name](alg, material)
         check(sign, verify, floor, alg, claims)
     except ImportError as exc:
-        return [name, alg, op, f"not installed ({exc.name})"], None
+        return [name, alg, op, f"not installed ({exc.name})"]
     except Exception as exc:  # the library's own failure: reported, never timed
-        return [name, alg, op, f"not timed: {exc!s:.70}"], None
+        return [name, alg, op, f"not timed: {exc!s:.70}"]
     mine, theirs = (
         ((sign, claims), (floor.sign, claims))
         if op == "sign"
         else ((verify, floor.token), (floor.verify, floor.token))
     )
-    gc.collect()
-    gc.disable()
-    try:
-        ratio, low, high = interleaved(mine, theirs, opts.rounds, opts.batch_ms)
-    finally:
-        gc.enable()
-    if floor.verify(sign(claims)) != claims or verify(floor.token) != claims:  # after timing
+
+    def recheck() -> bool:
+        return floor.verify(sign(claims)) == claims and verify(floor.token) == claims
+
+    calls = (_calls_per_piece(*mine, batch_ms / 1000), _calls_per_piece(*theirs, batch_ms / 1000))
+    return Timed(name, alg, op, mine, theirs, recheck, calls)
+
+
+def _row(results: Results, cell: Timed) -> tuple[list[str], bool | None]:
+    """The table row of a timed cell and whether it is within 10% (None: not compared)."""
+    name, alg, op = cell.name, cell.alg, cell.op
+    if not cell.recheck():  # after timing
         return [name, alg, op, "not timed: results changed while timed"], None
+    ratio, (low, high) = median(cell.ratios), median_ci(cell.ratios)
     text, value = file_ratio(results, name, alg, op)
     direct = f"{ratio:.2f} [{low:.2f}, {high:.2f}]"
     if value is None:
@@ -545,6 +566,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--ops", default=",".join(OPS))
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--batch-ms", type=float, default=2.0)
+    parser.add_argument(
+        "--sweeps", type=int, default=10, help="passes over the cells the rounds are spread over"
+    )
     parser.add_argument("--cpu", type=int, default=None, help="CPU to pin to (-1: none)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     opts = parser.parse_args(argv)
@@ -554,8 +578,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
             parser.exit(
                 2, f"truth: unknown --{what} {','.join(unknown)}; choose from {','.join(known)}\n"
             )
-    if opts.rounds < 5 or opts.batch_ms <= 0:
-        parser.exit(2, "truth: --rounds must be at least 5 and --batch-ms positive\n")
+    if opts.rounds < 5 or opts.batch_ms <= 0 or not 1 <= opts.sweeps <= opts.rounds:
+        parser.exit(
+            2, "truth: --rounds must be at least 5, --batch-ms positive, --sweeps 1..rounds\n"
+        )
     return opts
 
 
@@ -579,14 +605,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     header = ["library", "alg", "op", "direct [95%]", "file over_floor [95%]", "diff", "within 10%"]
     print(md_row(header))
     print(md_row([":--"] * 3 + ["--:"] * 3 + [":-:"]))
+    cells = [
+        _prepare(name, alg, op, opts.batch_ms)
+        for name in opts.libs.split(",")
+        for alg in opts.algs.split(",")
+        for op in opts.ops.split(",")
+    ]
+    timed = [c for c in cells if isinstance(c, Timed)]
+    per_sweep = math.ceil(opts.rounds / opts.sweeps)
+    for sweep in range(opts.sweeps):  # each cell's rounds spread over the whole run
+        print(f"sweep {sweep + 1}/{opts.sweeps} over {len(timed)} cells", file=sys.stderr)
+        for cell in timed:
+            gc.collect()
+            gc.disable()
+            try:
+                cell.ratios += interleaved(cell.mine, cell.theirs, per_sweep, cell.calls)
+            finally:
+                gc.enable()
     verdicts = []
-    for name in opts.libs.split(","):
-        for alg in opts.algs.split(","):
-            for op in opts.ops.split(","):
-                row, within = _cell(results, name, alg, op, opts)
-                print(md_row(row + [""] * (len(header) - len(row))), flush=True)
-                if within is not None:
-                    verdicts.append(within)
+    for cell in cells:
+        row, within = _row(results, cell) if isinstance(cell, Timed) else (cell, None)
+        print(md_row(row + [""] * (len(header) - len(row))), flush=True)
+        if within is not None:
+            verdicts.append(within)
     if verdicts:
         print(
             f"\n{sum(verdicts)} of {len(verdicts)} compared cells within {WITHIN:.0%} "
