@@ -95,3 +95,13 @@ def test_sets_are_merged_and_an_interrupted_set_keeps_the_others(
     per_visit = waves.split_bursts(PROFILES["quick"].bursts, 3, visits)
     assert over["processes"] == 2 and over["rounds"] == 2 * per_visit * visits
     assert 0 < over["ci95"][0] <= over["ratio"] <= over["ci95"][1] < 1.0  # beats the floor
+
+
+def test_a_small_selection_gets_three_sets_of_processes_by_default() -> None:
+    """Few cells: three sets (cheap, and one set's process offset shows); the quick matrix: one."""
+    from jwtbench.measure.matrix import build_matrix
+
+    quick = PROFILES["quick"]
+    small = build_matrix(quick, Selection(adapters=("floor", "pyjwt"), algs=("HS256",)))
+    assert waves.default_processes(quick, small) == waves.SMALL_RUN_PROCESSES == 3
+    assert waves.default_processes(quick, build_matrix(quick, Selection())) == quick.processes == 1

@@ -241,7 +241,8 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--processes",
         type=int,
         help="sets of fresh processes a grouped run splits each cell's bursts between "
-        "(default: the profile's, 1): a process carries its own speed offset "
+        "(default: 3 for a selection of at most 150 runnable cells, else the profile's, 1): "
+        "a process carries its own speed offset "
         "(memory layout, hash seed), which pairing cannot cancel; several sets average it "
         "and widen the interval by as much as they disagree",
     )

@@ -33,15 +33,23 @@ from __future__ import annotations
 
 import math
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from jwtbench.measure.groups import REFERENCES, run_grouped
-from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, why_empty
+from jwtbench.measure.matrix import (
+    PROFILES,
+    MatrixError,
+    Profile,
+    build_matrix,
+    skip_reason,
+    why_empty,
+)
 from jwtbench.measure.merge import merge_rounds
 from jwtbench.measure.paired import add_paired_ratios
 from jwtbench.measure.runner import LineProgress, Progress, RunOutcome, check_output, interruptible
-from jwtbench.model.cell import Status
+from jwtbench.model.cell import Cell, Status
 from jwtbench.model.records import RunRecord
 from jwtbench.model.results import load_results, run_path, write_atomic
 from jwtbench.model.selection import Selection
@@ -55,6 +63,27 @@ def split_bursts(bursts: int, processes: int, visits: int = 1) -> int:
     """
     per_set = max(3, math.ceil(bursts / processes))
     return max(1, math.ceil(per_set / visits))
+
+
+#: A selection of at most this many runnable cells is timed in (at least)
+#: SMALL_RUN_PROCESSES sets of processes by default. Why: one set's process
+#: carries its own offset, which pairing cannot see, and a small run is cheap
+#: to repeat. Measured here, ten slowdown trials (two runs of 56 cells each,
+#: pyjwt 10% slower in the second; ``tools/slowdown_trials.py``): one set
+#: flagged every slowed cell in 6-9 trials with 6-9 false alarms in 320 other
+#: cells, mostly a whole group at once whose floor process ran off; three
+#: sets, every slowed cell in 10 of 10 trials and no false alarm, at ~55 s a
+#: run instead of ~20 s. The quick matrix (764 cells) would take ~6.5 min.
+SMALL_RUN_CELLS = 150
+SMALL_RUN_PROCESSES = 3
+
+
+def default_processes(profile: Profile, cells: Sequence[Cell]) -> int:
+    """Sets of processes when none are asked for: more for a small selection (see above)."""
+    runnable = sum(1 for cell in cells if skip_reason(cell) is None)
+    if runnable <= SMALL_RUN_CELLS:
+        return max(profile.processes, SMALL_RUN_PROCESSES)
+    return profile.processes
 
 
 def run_waves(
@@ -72,10 +101,11 @@ def run_waves(
 ) -> RunOutcome:
     """Time the selection in ``processes`` sets of lockstep children; write one results file.
 
-    ``processes`` / ``visits``: the profile's unless given (``--processes``, ``--visits``).
+    ``processes``: :func:`default_processes` unless given (``--processes``);
+    ``visits``: the profile's unless given (``--visits``).
     """
     profile = PROFILES[profile_name]
-    sets = processes or profile.processes
+    sets = processes or default_processes(profile, build_matrix(profile, selection or Selection()))
     visits = visits or profile.visits
     common: dict[str, Any] = {"progress": progress, "slowdown": slowdown, "visits": visits}
     if sets <= 1:
