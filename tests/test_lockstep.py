@@ -330,6 +330,14 @@ class _FakeBenchmark:
         return "result"
 
 
+def _baton_pipes(monkeypatch: pytest.MonkeyPatch, rest: str) -> tuple[int, int, int]:
+    """A coordinator's pipes for this process's timer: (to child w, from child r, from child w)."""
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    monkeypatch.setenv(lockstep.ENV_VAR, f"{to_child_r},{from_child_w},{rest}")
+    return to_child_w, from_child_r, from_child_w
+
+
 def test_without_a_coordinator_the_timer_is_plain(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(lockstep.ENV_VAR, raising=False)
     timer = timers.from_environ()
@@ -340,9 +348,7 @@ def test_without_a_coordinator_the_timer_is_plain(monkeypatch: pytest.MonkeyPatc
 def test_under_a_coordinator_the_timer_takes_turns_burst_by_burst(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    to_child_r, to_child_w = os.pipe()
-    from_child_r, from_child_w = os.pipe()
-    monkeypatch.setenv(lockstep.ENV_VAR, f"{to_child_r},{from_child_w},pair1,head")
+    to_child_w, from_child_r, from_child_w = _baton_pipes(monkeypatch, "pair1,head")
     monkeypatch.setattr(timers, "estimate", lambda func, args: 0.01)  # the fewest rounds
     timer = timers.from_environ()
     assert isinstance(timer, timers.LockstepTimer)
@@ -367,9 +373,7 @@ def test_visits_time_each_cell_again_under_their_own_pair_id(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two visits of two bursts: the estimate once, a pair id per visit, done after the last."""
-    to_child_r, to_child_w = os.pipe()
-    from_child_r, from_child_w = os.pipe()
-    monkeypatch.setenv(lockstep.ENV_VAR, f"{to_child_r},{from_child_w},pair1,floor,2,2")
+    to_child_w, from_child_r, from_child_w = _baton_pipes(monkeypatch, "pair1,floor,2,2")
     estimates: list[str] = []
     monkeypatch.setattr(timers, "estimate", lambda func, args: estimates.append("c1") or 0.01)
     timer = timers.from_environ()

@@ -123,18 +123,18 @@ def run_grouped(
             for a in members
         }  # fmt: skip
         spread = f"{bursts} bursts per cell" if visits == 1 else f"{visits} visits x {bursts}"
+        steps = runnable * visits
         shown.begin(
             f"jwtbench {profile.name}: {len(cells)} cells, {len(members)} adapters timed "
             f"together ({spread}) -> {path}",
-            runnable * visits,
+            steps,
         )
         done = [0]
 
         def on_cell(side: str, cell: str, index: int, total: int) -> None:
             done[0] += 1
             elapsed = time.perf_counter() - started
-            total = runnable * visits
-            shown.cell(f"[{done[0]:>4}/{total}] {elapsed:6.1f}s  {cell}", drop_side(side, cell))
+            shown.cell(f"[{done[0]:>4}/{steps}] {elapsed:6.1f}s  {cell}", drop_side(side, cell))
 
         coordinator = Coordinator(
             commands,

@@ -341,7 +341,7 @@ def run_isolated(ask: IsolatedRun) -> RunOutcome:
         interop=tuple(grid),
         groups={
             "pair": pair,
-            "bursts": split_bursts(profile.bursts, 1, profile.visits) * profile.visits,
+            "bursts": _bursts_per_visit(profile.name) * profile.visits,
             "visits": profile.visits,
             "cpu": cpu,
             "members": [c for c in placed if c in codes],
@@ -362,6 +362,11 @@ def run_isolated(ask: IsolatedRun) -> RunOutcome:
     )
     failed = any(code not in (0, 130, 143) for code in codes.values())
     return RunOutcome(path, counts, interrupted, seconds, 1 if failed else 0, stop)
+
+
+def _bursts_per_visit(profile: str) -> int:
+    """Each member's bursts per cell and visit: the profile's bursts over its visits, one set."""
+    return split_bursts(PROFILES[profile].bursts, 1, PROFILES[profile].visits)
 
 
 def harness_none() -> Harness:
@@ -415,7 +420,7 @@ def _timed(
             environs,
             cwd=folder,
             pair=pair,
-            bursts=split_bursts(PROFILES[profile].bursts, 1, visits),
+            bursts=_bursts_per_visit(profile),
             visits=visits,
             group=drop_side,
             on_cell=on_cell,

@@ -105,7 +105,8 @@ def run_waves(
     ``visits``: the profile's unless given (``--visits``).
     """
     profile = PROFILES[profile_name]
-    sets = processes or default_processes(profile, build_matrix(profile, selection or Selection()))
+    cells = build_matrix(profile, selection or Selection())
+    sets = processes or default_processes(profile, cells)
     visits = visits or profile.visits
     common: dict[str, Any] = {"progress": progress, "slowdown": slowdown, "visits": visits}
     if sets <= 1:
@@ -113,7 +114,7 @@ def run_waves(
             profile_name, selection, label=label, results_dir=results_dir, output=output,
             interop=interop, bursts=split_bursts(profile.bursts, 1, visits), **common,
         )  # fmt: skip
-    if not build_matrix(profile, selection or Selection()):
+    if not cells:
         raise MatrixError(why_empty(profile, selection or Selection()))
     path = output or run_path(results_dir, label or profile.name)
     check_output(path)
