@@ -178,7 +178,8 @@ def run_grouped(
             started=started_iso,
             finished=now_iso(),
             seconds=round(seconds, 2),
-            passes=visits,
+            # the visits the children reached (each child's file counts its own)
+            passes=max((int(d["jwtbench"].get("passes", 1)) for d in docs.values()), default=0),
             interrupted=interrupted,
         ),
         adapters=adapters_info(cells),
