@@ -369,6 +369,12 @@ def pytest_args(profile: Profile, selection: Selection, scratch: Path) -> list[s
     """
     args = [str(SUITES_DIR / suite) for suite in SUITES.values()]
     args += ["-p", "jwtbench.measure.plugin", "-p", "no:cacheprovider", "-p", "no:terminal"]
+    # a grouped run starts a pytest session per visit in each of ~15 children, on the
+    # one shared CPU: measured here, ~115 ms a session, 45 of them in the unraisable-
+    # exception plugin's five gc.collect() at its end and ~25 in loading entry points.
+    # Other plugins installed beside jwtbench have no business in a measurement either.
+    args += ["--disable-plugin-autoload", "-p", "pytest_benchmark.plugin"]
+    args += ["-p", "no:unraisableexception"]
     args += ["--benchmark-enable", "--benchmark-quiet"]  # no "Wrote benchmark data" per pass
     args += [f"--benchmark-storage=file://{scratch / 'storage'}"]
     args += [f"--jwtbench-profile={profile.name}", *selection.as_options(prefix="--jwtbench-")]
