@@ -18,9 +18,17 @@ from typing import Any
 import numpy as np
 
 from jwtbench.measure import paired
-from jwtbench.measure.groups import REFERENCES, child_command, run_grouped
+from jwtbench.measure.groups import (
+    REFERENCES,
+    REPLICAS,
+    _benchmarks,
+    child_command,
+    replicated,
+    run_grouped,
+)
 from jwtbench.measure.matrix import PROFILES
 from jwtbench.measure.runner import LineProgress
+from jwtbench.model.cell import Cell, cell_key
 from jwtbench.model.results import load_results
 from jwtbench.model.selection import Selection
 
@@ -92,6 +100,37 @@ def test_ratios_go_to_every_member_of_a_group_with_its_reference() -> None:
     assert floor["extra_info"]["over_floor"]["ratio"] == 1.0
     assert "over_floor" not in other["extra_info"]
     assert "over_limit" not in lib["extra_info"]  # no limit adapter in this run
+
+
+def test_the_floor_runs_in_three_processes_spread_through_the_turn_order() -> None:
+    columns = ["floor", "pyjwt", "jwcrypto", "authlib", "joserfc", "limit"]
+    sides = replicated(columns)
+    assert REPLICAS["floor"] == 3
+    assert sorted(sides) == sorted([*columns, "floor#2", "floor#3"])
+    assert [s for s in sides if s.startswith("floor")] == ["floor", "floor#2", "floor#3"]
+    gaps = np.diff([sides.index(s) for s in ("floor", "floor#2", "floor#3")])
+    assert all(gap >= 2 for gap in gaps)  # never back to back
+    assert replicated(["pyjwt", "limit"]) == ["pyjwt", "limit"]  # no floor, no replicas
+
+
+def test_one_floor_process_off_does_not_move_the_ratios_to_the_floor() -> None:
+    """Three floor replicas, one 5% slow in every round: x over floor keeps its value."""
+    speeds = [1.0, 1.8, 1.0, 1.8, 1.8, 1.0, 1.0, 1.8, 1.0, 1.0]  # the machine, round by round
+    replicas = [_entry("floor", [[s * 1e-5 * slow] for s in speeds]) for slow in (1.0, 1.05, 1.0)]
+    lib = _entry("pyjwt", [[s * 2.5e-5] for s in speeds])
+    cells = [Cell(a, "HS256", "sign", "prepared", "small") for a in ("floor", "pyjwt")]
+    for entry in [*replicas, lib]:
+        entry["params"] = cells[entry["params"]["adapter"] == "pyjwt"].params
+    sides = ["floor", "floor#2", "floor#3"]
+    docs = {side: {"benchmarks": [e]} for side, e in zip(sides, replicas, strict=True)}
+    docs["pyjwt"] = {"benchmarks": [lib]}
+    floor, mine = _benchmarks(cells, docs, {cell_key(c.params) for c in cells})
+    assert floor["extra_info"]["merged_runs"] == [10, 10, 10]  # one run per replica
+    assert len(floor["stats"]["data"]) == 30 and floor["extra_info"]["lockstep"][0][0] == "p"
+    paired.add_paired_ratios([floor, mine], REFERENCES)
+    assert mine["extra_info"]["over_floor"]["ratio"] == 2.5
+    assert mine["extra_info"]["over_floor"]["rounds"] == 10  # a round per round, not per replica
+    assert floor["extra_info"]["over_floor"]["ratio"] == 1.0
 
 
 def test_a_member_runs_its_adapter_only_and_only_its_slowdown() -> None:

@@ -165,6 +165,24 @@ def test_visits_keep_every_group_together_visit_by_visit() -> None:
     ]  # fmt: skip
 
 
+def test_with_one_burst_a_visit_the_turn_order_turns_visit_by_visit() -> None:
+    """Quick times one burst per cell and visit: without this, the floor would always go first."""
+    plans = {side: [f"{side}-HS256-sign"] for side in ("floor", "pyjwt", "limit")}
+    order = _visits(plans, bursts=1, group=lockstep.drop_side, visits=4)
+    turns = [[side for side, *_, v in order if v == visit] for visit in range(4)]
+    forward, backward = ["floor", "pyjwt", "limit"], ["limit", "pyjwt", "floor"]
+    assert turns == [forward, backward, forward, backward]
+
+
+def test_a_replica_side_groups_with_its_column_and_names_it() -> None:
+    assert lockstep.replica_side("floor", 1) == "floor"
+    side = lockstep.replica_side("floor", 3)
+    assert side == "floor#3" and lockstep.side_column(side) == "floor"
+    cell = "floor-HS256-sign-prepared-small"
+    assert lockstep.drop_side(side, cell) == "HS256-sign-prepared-small"
+    assert lockstep.side_column("pyjwt@2.8.0") == "pyjwt@2.8.0"
+
+
 def test_a_visit_starts_a_second_after_the_last_one_at_the_earliest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

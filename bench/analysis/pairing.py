@@ -16,18 +16,21 @@ from __future__ import annotations
 
 from jwtbench.analysis.intervals import Interval, paired_ratio
 from jwtbench.analysis.runs import split_bursts
-from jwtbench.measure.paired import burst_time, summarise_processes
+from jwtbench.measure.paired import burst_map, burst_time, summarise_processes
 from jwtbench.model.results import Row
 
 
 def burst_times(row: Row) -> dict[tuple[str, int], float]:
-    """``{(pair id, burst index): seconds per call}`` of a lockstep row (empty: not lockstep)."""
-    return {
-        (pair, index): burst_time(burst)
+    """``{(pair id, burst index): seconds per call}`` of a lockstep row (empty: not lockstep).
+
+    A replicated reference's round: its replicas' median (``burst_map``).
+    """
+    return burst_map(
+        (pair, index, burst_time(burst))
         for pair, bursts in split_bursts(row)
         for index, burst in enumerate(bursts)
         if burst
-    }
+    )
 
 
 def burst_ratios(row: Row, ref: Row) -> list[float]:

@@ -203,13 +203,28 @@ def same_cell(side: str, cell: str) -> str:
     return cell
 
 
+#: Between a column and the number of its replica in a side's name: ``floor#2``.
+REPLICA_MARK = "#"
+
+
+def replica_side(column: str, replica: int) -> str:
+    """The side of a column's ``replica``-th process (1: the column itself)."""
+    return column if replica <= 1 else f"{column}{REPLICA_MARK}{replica}"
+
+
+def side_column(side: str) -> str:
+    """The results column a side measures: a replica's side ``COLUMN#N`` is its column's."""
+    return side.partition(REPLICA_MARK)[0]
+
+
 def drop_side(side: str, cell: str) -> str:
     """``run``'s grouping: the side is the adapter, and a cell id starts with it.
 
     An isolated version's side is ``ADAPTER@VERSION`` (``jwtbench.measure.isolate``)
-    while its child, running that adapter, names cells ``ADAPTER-...``.
+    and a replica's ``ADAPTER#N`` (``jwtbench.measure.groups.REPLICAS``), while
+    its child, running that adapter, names cells ``ADAPTER-...``.
     """
-    return cell.removeprefix(f"{side.partition('@')[0]}-")
+    return cell.removeprefix(f"{side_column(side).partition('@')[0]}-")
 
 
 @dataclass
@@ -220,8 +235,9 @@ class Coordinator:
     cell (``ab``: two environments, identical plans) or the cell without its
     adapter (``run``: one child per adapter, different plans). Every member
     of the current group times burst *i* before any times burst *i + 1*,
-    in the side order for even bursts and reversed for odd ones (ABC CBA);
-    a member without the group waits at its next one. With ``visits`` > 1
+    in the side order for even bursts and reversed for odd ones (ABC CBA,
+    counting bursts across visits: with one burst a visit the order turns
+    visit by visit); a member without the group waits at its next one. With ``visits`` > 1
     every child walks its cells that many times and the groups are kept
     together visit by visit (visit 0 of every group before any visit 1).
     """
@@ -348,6 +364,6 @@ class Coordinator:
         first = min(self._group_rank(child) for child in active)
         members = [child for child in active if self._group_rank(child) == first]
         burst = min(child.at[1] for child in members if child.at is not None)
-        if burst % 2:
+        if (members[0].visit * self.bursts + burst) % 2:  # one burst a visit: turns by visit
             members.reverse()
         return next(c for c in members if c.at is not None and c.at[1] == burst)

@@ -9,8 +9,8 @@ same machine speed and their ratio is paired.
 How: this process is the coordinator (``jwtbench.envs.lockstep.Coordinator``,
 N sides, cells grouped by dropping the adapter). It starts one
 ``python -m jwtbench.measure.member --adapters NAME`` child per adapter that
-has a runnable cell (later, per environment: members may live in different
-virtualenvs); each
+has a runnable cell (three for the floor: :data:`REPLICAS`; members may also
+live in different virtualenvs: ``jwtbench.measure.isolate``); each
 child gates and times its own cells under its ``LockstepTimer`` with
 pytest-benchmark's ``pedantic`` bursts and writes its own results file. The
 parent merges them into one file (tokens, gate verdicts and statuses all
@@ -23,6 +23,7 @@ what it measured and the merged file is marked ``interrupted``.
 from __future__ import annotations
 
 import json
+import math
 import sys
 import tempfile
 import time
@@ -34,9 +35,10 @@ from typing import Any
 from pytest_benchmark.plugin import pytest_benchmark_generate_machine_info
 
 from jwtbench.envs import proc
-from jwtbench.envs.lockstep import Coordinator, drop_side
+from jwtbench.envs.lockstep import Coordinator, drop_side, replica_side, side_column
 from jwtbench.measure.assemble import adapters_info, interop_grid, round_raw_data
 from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, skip_reason, why_empty
+from jwtbench.measure.merge import merge_benchmarks
 from jwtbench.measure.paired import add_paired_ratios
 from jwtbench.measure.runner import (
     LineProgress,
@@ -55,9 +57,42 @@ from jwtbench.model.selection import Selection
 REFERENCES: Mapping[str, str] = {"over_floor": "floor", "over_limit": "limit"}
 
 
+#: Processes a reference column is timed in within one set, all in its groups.
+#: Why: every library's x over floor divides by the floor's burst time, so the
+#: floor process's own offset (memory layout, hash seed: ``jwtbench.measure.waves``)
+#: moves every ratio of a run at once. Measured here, one quick run of three
+#: back to back: the floor process alone ran 4.4% slow on HS* and 3.1% on RS*
+#: (every other adapter's fastest round within 1% of the other runs), and
+#: only 67.5% of x over floor agreed within 5% with the others, against 98.9%
+#: between the other two. With three floor processes a round's floor time is
+#: their median (``jwtbench.measure.paired.burst_map``), so one process off
+#: moves nothing (with them, 270 of 270 agreed within 5% between two runs).
+#: The limit divides only x over limit, which agreed within 5% in 99% of the
+#: 298 prepared JWS cells between the same runs with one limit process.
+REPLICAS: Mapping[str, int] = {"floor": 3}
+
+
 def members_of(cells: Sequence[Cell]) -> list[str]:
-    """Adapters with at least one runnable cell, in matrix order: one child each."""
+    """Adapters with at least one runnable cell, in matrix order."""
     return list(dict.fromkeys(c.adapter for c in cells if skip_reason(c) is None))
+
+
+def replicated(columns: Sequence[str]) -> list[str]:
+    """The lockstep sides of ``columns``: one each, and a reference's replicas spread evenly.
+
+    Replicas are named ``COLUMN#2``, ``COLUMN#3`` (``jwtbench.envs.lockstep.replica_side``)
+    and placed a third (a half...) of the turn order apart, so they do not run
+    back to back in every round.
+    """
+    n = len(columns)
+    placed: list[tuple[float, str]] = []
+    for index, column in enumerate(columns):
+        placed.append((index, column))
+        copies = REPLICAS.get(column.partition("@")[0], 1)
+        for replica in range(2, copies + 1):
+            at = (index + (replica - 1) * n / copies) % n
+            placed.append((math.floor(at) + replica / (copies + 1), replica_side(column, replica)))
+    return [side for _, side in sorted(placed)]
 
 
 def child_command(
@@ -103,7 +138,8 @@ def run_grouped(
     check_output(path)
     shown = progress or LineProgress()
     members = members_of(cells)
-    runnable = sum(1 for c in cells if skip_reason(c) is None)
+    sides = replicated(members)
+    runnable = [c.adapter for c in cells if skip_reason(c) is None]
     pair = uuid.uuid4().hex[:12]
     started_iso, started = now_iso(), time.perf_counter()
     docs: dict[str, dict[str, Any]] = {}
@@ -111,34 +147,36 @@ def run_grouped(
     interrupted = False
     with interruptible() as stop, tempfile.TemporaryDirectory(prefix="jwtbench-groups-") as tmp:
         folder = Path(tmp)
-        outputs = {a: folder / f"{a}.json" for a in members}
+        outputs = {side: folder / f"{side}.json" for side in sides}
         machine = folder / "machine_info.json"  # py-cpuinfo once, not once per member
         info = pytest_benchmark_generate_machine_info()  # type: ignore[no-untyped-call]
         machine.write_text(json.dumps(info), "utf-8")
         commands = {
-            a: child_command(
-                profile.name, selection, a, outputs[a], label or profile.name, slowdown,
-                machine_info=machine,
+            side: child_command(
+                profile.name, selection, side_column(side), outputs[side],
+                label or profile.name, slowdown, machine_info=machine,
             )
-            for a in members
+            for side in sides
         }  # fmt: skip
         spread = f"{bursts} bursts per cell" if visits == 1 else f"{visits} visits x {bursts}"
-        steps = runnable * visits
+        steps = len(runnable) * visits  # progress counts cells, not replicas' turns
         shown.begin(
             f"jwtbench {profile.name}: {len(cells)} cells, {len(members)} adapters timed "
-            f"together ({spread}) -> {path}",
+            f"together in {len(sides)} processes ({spread}) -> {path}",
             steps,
         )
         done = [0]
 
         def on_cell(side: str, cell: str, index: int, total: int) -> None:
+            if side != side_column(side):
+                return
             done[0] += 1
             elapsed = time.perf_counter() - started
             shown.cell(f"[{done[0]:>4}/{steps}] {elapsed:6.1f}s  {cell}", drop_side(side, cell))
 
         coordinator = Coordinator(
             commands,
-            {a: proc.child_environ() for a in members},
+            {side: proc.child_environ() for side in sides},
             cwd=folder,
             pair=pair,
             bursts=bursts,
@@ -154,9 +192,9 @@ def run_grouped(
             codes = {s: c.proc.wait() for s, c in coordinator.children.items()}
         finally:
             shown.end()
-        for adapter, out in outputs.items():
+        for side, out in outputs.items():
             if out.exists():
-                docs[adapter] = load_results(out).raw
+                docs[side] = load_results(out).raw
         logs = {a: proc.log_tail(c.log, 3) for a, c in coordinator.children.items()}
     interrupted = interrupted or stop.signum is not None
     interrupted = interrupted or any(d["jwtbench"].get("interrupted") for d in docs.values())
@@ -191,6 +229,7 @@ def run_grouped(
             "bursts": bursts * visits,
             "visits": visits,
             "members": members,
+            "replicas": {a: REPLICAS[a] for a in members if a in REPLICAS},
             "cpu": coordinator.cpu,
         },
     )
@@ -245,9 +284,21 @@ def _cells(
 def _benchmarks(
     cells: Sequence[Cell], docs: Mapping[str, Mapping[str, Any]], ok: set[CellKey]
 ) -> list[dict[str, Any]]:
-    """The children's benchmark entries of ``ok`` cells, in matrix order."""
-    entries = {
-        cell_key(b["params"]): dict(b) for doc in docs.values() for b in doc.get("benchmarks", [])
-    }
+    """The children's benchmark entries of ``ok`` cells, in matrix order.
+
+    A replicated reference's entries (one per replica, ``REPLICAS``) are merged
+    into one: rounds concatenated, ``extra_info.merged_runs`` one per replica,
+    and ``extra_info.lockstep`` holding each replica's bursts under the same
+    pair ids, which ``jwtbench.measure.paired.burst_map`` takes the median of.
+    """
+    entries: dict[CellKey, list[dict[str, Any]]] = {}
+    for doc in docs.values():
+        for bench in doc.get("benchmarks", []):
+            entries.setdefault(cell_key(bench["params"]), []).append(dict(bench))
     keys = [cell_key(c.params) for c in cells]
-    return [entries[k] for k in keys if k in entries and k in ok]
+    return [_one(entries[k]) for k in keys if k in entries and k in ok]
+
+
+def _one(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One cell's entry from its replicas' (a single entry as it is)."""
+    return entries[0] if len(entries) == 1 else merge_benchmarks([[e] for e in entries])[0]

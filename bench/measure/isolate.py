@@ -52,10 +52,17 @@ from typing import Any
 
 from jwtbench.envs import proc
 from jwtbench.envs.env import Env, EnvError, Harness, ensure_env, freeze, harness, pick_installer
-from jwtbench.envs.lockstep import Coordinator, drop_side
+from jwtbench.envs.lockstep import Coordinator, drop_side, side_column
 from jwtbench.measure import isolate_child
 from jwtbench.measure.assemble import round_raw_data as _round_raw_data
-from jwtbench.measure.groups import REFERENCES, _benchmarks, _cells, child_command
+from jwtbench.measure.groups import (
+    REFERENCES,
+    REPLICAS,
+    _benchmarks,
+    _cells,
+    child_command,
+    replicated,
+)
 from jwtbench.measure.interop_envs import INTEROP_COVERS, cross_env_grid
 from jwtbench.measure.matrix import PROFILES, MatrixError, build_matrix, why_empty
 from jwtbench.measure.members import Member, measuring_requirements, plan_members
@@ -345,6 +352,7 @@ def run_isolated(ask: IsolatedRun) -> RunOutcome:
             "visits": profile.visits,
             "cpu": cpu,
             "members": [c for c in placed if c in codes],
+            "replicas": {c: REPLICAS[c] for c in placed if c in codes and c in REPLICAS},
             "isolated": {
                 "columns": {p.column: p.member.spec for p in placed_list},
                 "envs_seconds": envs_seconds,
@@ -387,19 +395,20 @@ def _timed(
     """The lockstep children, one per member with a runnable cell; their docs, codes, logs."""
     runnable = [c for c in cells if placed[c.adapter].skips.get(cell_key(c.params)) is None]
     columns = list(dict.fromkeys(c.adapter for c in runnable))
-    outputs = {col: folder / f"{col}.json" for col in columns}
+    sides = replicated(columns)
+    outputs = {side: folder / f"{side}.json" for side in sides}
     label = ask.label or profile
     commands, environs = {}, {}
-    for col in columns:
-        member = placed[col]
+    for side in sides:
+        member = placed[side_column(side)]
         cmd = child_command(
-            profile, ask.selection, member.member.adapter, outputs[col], label, ask.slowdown
+            profile, ask.selection, member.member.adapter, outputs[side], label, ask.slowdown
         )
-        commands[col] = [member.python, *cmd[1:]]
-        environs[col] = member.environ()
+        commands[side] = [member.python, *cmd[1:]]
+        environs[side] = member.environ()
     pair = uuid.uuid4().hex[:12]
     visits = PROFILES[profile].visits
-    steps = len(runnable) * visits
+    steps = len(runnable) * visits  # progress counts cells, not replicas' turns
     shown.begin(
         f"jwtbench {profile}: {len(cells)} cells, {len(columns)} members in "
         f"{sum(1 for c in columns if placed[c].env)} isolated envs, timed together",
@@ -408,6 +417,8 @@ def _timed(
     done, began = [0], time.perf_counter()
 
     def on_cell(side: str, cell: str, index: int, total: int) -> None:
+        if side != side_column(side):
+            return
         done[0] += 1
         shown.cell(f"[{done[0]:>4}/{steps}] {time.perf_counter() - began:6.1f}s  {side} {cell}")
 
@@ -433,9 +444,10 @@ def _timed(
             codes = {s: c.proc.wait() for s, c in coordinator.children.items()}
         finally:
             shown.end()
-    for col, out in outputs.items():
+    for side, out in outputs.items():
         if out.exists():
-            docs[col] = _rename(load_results(out).raw, placed[col].member.adapter, col)
+            col = side_column(side)
+            docs[side] = _rename(load_results(out).raw, placed[col].member.adapter, col)
     logs = {s: proc.log_tail(c.log, 3) for s, c in coordinator.children.items()}
     interrupted = interrupted or stop.signum is not None
     interrupted = interrupted or any(d["jwtbench"].get("interrupted") for d in docs.values())

@@ -25,7 +25,7 @@ absolute times (``stats``) stay pytest-benchmark's, over every round.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,20 @@ def burst_times(bench: Mapping[str, Any]) -> list[tuple[str, int, float]]:
     return out if at == len(data) else []
 
 
+def burst_map(bursts: Iterable[tuple[str, int, float]]) -> dict[tuple[str, int], float]:
+    """``{(pair id, burst index): seconds per call}`` of (pair id, index, seconds) bursts.
+
+    A reference timed in several processes of one set (its replicas:
+    ``jwtbench.measure.groups.REPLICAS``) has one burst per replica in each
+    round; the round's time is their median, so one process's own offset
+    does not move every library's ratio to it.
+    """
+    found: dict[tuple[str, int], list[float]] = {}
+    for pair, index, value in bursts:
+        found.setdefault((pair, index), []).append(value)
+    return {key: float(np.median(values)) for key, values in found.items()}
+
+
 def pair_cells(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[float]:
     """Per-burst ratios a/b for the bursts both entries timed in the same round."""
     return [r for ratios in pair_by_process(a, b).values() for r in ratios]
@@ -68,11 +82,12 @@ def pair_by_process(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, lis
     A run made of several sets of processes (``jwtbench.measure.waves``) holds
     one pair id per set; bursts pair only within their own set. A set that
     visited each cell several times (``PAIR/VISIT``: ``jwtbench.envs.lockstep``)
-    pairs visit by visit, and its visits are one process here.
+    pairs visit by visit, and its visits are one process here. A replicated
+    reference's round is its replicas' median (:func:`burst_map`).
     """
-    other = {(pair, index): value for pair, index, value in burst_times(b)}
+    other = burst_map(burst_times(b))
     out: dict[str, list[float]] = {}
-    for pair, index, value in burst_times(a):
+    for (pair, index), value in burst_map(burst_times(a)).items():
         if (pair, index) in other and other[pair, index] > 0:
             out.setdefault(pair.partition("/")[0], []).append(value / other[pair, index])
     return out
