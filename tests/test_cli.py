@@ -71,6 +71,13 @@ def test_list_shows_capabilities(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "pyjwt" in out and "python-jose" in out
     assert "EdDSA" in out
+    # the adapters table lines up, the longest name (python-jose-native) included
+    table = out.split("\n\n")[0].splitlines()
+    at = {
+        line.index(" available") if " available" in line else line.index(" unavailable")
+        for line in table[1:]
+    }
+    assert len(at) == 1 and table[0].index(" status") == at.pop()
 
 
 def test_list_shows_jwe_nested_and_default_algs(capsys: pytest.CaptureFixture[str]) -> None:

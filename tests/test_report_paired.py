@@ -215,3 +215,22 @@ def test_heatmap_prints_intervals_and_frames_cells_including_one(view: JwsView) 
     assert "paired" in (fig.get_suptitle() or "")
     old = _over_floor_figure(jws_view(load_results(QUICK)), [SIGN])
     assert old is not None and "UNPAIRED" in old.get_suptitle()
+
+
+def test_a_library_with_no_number_is_left_out_of_the_charts_and_named(view: JwsView) -> None:
+    """An unavailable library (jwt beside pyjwt, ryjwt on 3.11) has no bar or row, only a note."""
+    gone = view.libraries[-1]
+    rows = {cell: row for cell, row in view.rows.items() if cell.adapter != gone}
+    without = dataclasses.replace(view, rows=rows)
+    assert gone in without.adapters and gone not in without.drawn
+    note = f"not drawn (no usable number): {gone}"
+    assert without.not_drawn() == note and view.not_drawn() == ""
+    bars = _throughput_figure(without, SIGN)
+    assert bars is not None
+    labels = [t.get_text() for t in bars.axes[0].get_legend().get_texts()]
+    assert len(labels) == len(view.drawn) - 1 and not any(gone in label for label in labels)
+    assert note in bars.axes[0].get_title()
+    heat = _over_floor_figure(without, [SIGN])
+    assert heat is not None
+    rows_shown = [t.get_text() for t in heat.axes[0].get_yticklabels()]
+    assert len(rows_shown) == len(view.libraries) - 1 and note in heat.get_suptitle()

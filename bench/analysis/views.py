@@ -260,6 +260,17 @@ class CellView(Generic[C]):
         return tuple(a for a in self.adapters if a not in REFERENCES)
 
     @property
+    def drawn(self) -> tuple[str, ...]:
+        """The adapters with at least one usable number: the ones a chart draws."""
+        timed = {cell.adapter for cell in self.rows}
+        return tuple(a for a in self.adapters if a in timed)
+
+    def not_drawn(self, among: Sequence[str] | None = None) -> str:
+        """ "not drawn (no usable number): jwt, ryjwt" for the adapters left out, or ""."""
+        left = [a for a in (self.adapters if among is None else among) if a not in self.drawn]
+        return f"not drawn (no usable number): {', '.join(left)}" if left else ""
+
+    @property
     def paired(self) -> bool:
         """Whether the run stored paired ratios (else every ratio is of unpaired medians)."""
         return any(paired_ratio(self.rows[c].extra_info, OVER_FLOOR) for c in self.timed())

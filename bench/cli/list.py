@@ -48,12 +48,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     names = list(ADAPTERS)
     adapters = {name: adapter_or_reason(name) for name in names}
     column = max(11, *(len(n) for n in names))
-    print(f"{'adapter':<12} {'version':<10} {'backend':<13} status")
+    backend = max(13, *(len(a.backend) for a in adapters.values() if not isinstance(a, str)))
+    print(f"{'adapter':<{column}} {'version':<10} {'backend':<{backend}} status")
     for name, adapter in adapters.items():
         if isinstance(adapter, str):
-            print(f"{name:<12} {'-':<10} {'-':<13} unavailable: {adapter}")
+            print(f"{name:<{column}} {'-':<10} {'-':<{backend}} unavailable: {adapter}")
         else:
-            print(f"{name:<12} {adapter.version:<10} {adapter.backend:<13} available")
+            print(f"{name:<{column}} {adapter.version:<10} {adapter.backend:<{backend}} available")
 
     # capabilities are class data: shown for unavailable adapters too
     declared = {name: ADAPTERS[name] for name in names}
@@ -76,12 +77,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("nested JWT (signed, then encrypted; cty JWT):")
     encs = PROFILES["quick"].nested_encs
     for name, cls in declared.items():
-        print(f"  {name:<12} {_nested(cls, encs)}")
+        print(f"  {name:<{column}} {_nested(cls, encs)}")
     print()
     print("enabled by default (accepted by the library's shortest decode call, no alg list):")
     for name, cls in declared.items():
         chosen = [alg for alg in JWS_ALGS if alg in cls.enabled_by_default]
-        print(f"  {name:<12} {_names(chosen, JWS_ALGS)}")
+        print(f"  {name:<{column}} {_names(chosen, JWS_ALGS)}")
     print()
     print("JWE enabled by default (alg x enc accepted by decrypt without an allow-list):")
     for name, cls in declared.items():
@@ -89,7 +90,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             chosen = [alg for alg in JWE_ALGS if alg in cls.enabled_by_default]
             extra = sorted(set(chosen) - cls.jwe_algs)
             note = f"  (also {' '.join(extra)}, decrypt only)" if extra else ""
-            print(f"  {name:<12} {_names(chosen, JWE_ALGS)}{note}")
+            print(f"  {name:<{column}} {_names(chosen, JWE_ALGS)}{note}")
     print()
     for profile in PROFILES.values():
         print(f"profile {profile.name}: {profile.description}")

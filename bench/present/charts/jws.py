@@ -57,7 +57,7 @@ def _whisker_note(view: JwsView, group: Group) -> str:
 
 
 def _throughput_figure(view: JwsView, group: Group) -> Figure | None:
-    algs, adapters = view.algs, view.adapters
+    algs, adapters = view.algs, view.drawn
     width = 0.8 / len(adapters)
     fig = Figure(figsize=(max(9.0, 0.85 * len(algs) + 4.0), 6.0), layout="constrained")
     ax = fig.add_subplot()
@@ -92,11 +92,12 @@ def _throughput_figure(view: JwsView, group: Group) -> Figure | None:
     ax.set_xlim(-0.6, len(algs) - 0.4)
     ax.set_xlabel("algorithm")
     notes = "; ".join(n for n in ("higher is better", _whisker_note(view, group)) if n)
+    empty = "; ".join(n for n in (EMPTY_NOTE, view.not_drawn()) if n)
     titles(
         fig,
         ax,
         f"{group.op} throughput: {group.key_mode} key, {group.payload} payload",
-        f"{notes}\n{EMPTY_NOTE}",
+        f"{notes}\n{empty}",
     )
     ax.legend(title="library", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
@@ -168,9 +169,14 @@ def token_size_chart(results: Results, out_dir: Path) -> list[Path]:
 
 
 # -- x over floor -------------------------------------------------------------
+def _rows(view: JwsView) -> tuple[str, ...]:
+    """The heatmap's rows: libraries with a number somewhere (an unavailable one has none)."""
+    return tuple(a for a in view.libraries if a in view.drawn)
+
+
 def _over_floor_grid(view: JwsView, group: Group) -> np.ndarray:
-    grid = np.full((len(view.libraries), len(view.algs)), np.nan)
-    for i, library in enumerate(view.libraries):
+    grid = np.full((len(_rows(view)), len(view.algs)), np.nan)
+    for i, library in enumerate(_rows(view)):
         for j, alg in enumerate(view.algs):
             ratio = view.over_floor(group.cell(library, alg))
             if ratio is not None:
@@ -179,7 +185,7 @@ def _over_floor_grid(view: JwsView, group: Group) -> np.ndarray:
 
 
 def _annotate(ax: Axes, view: JwsView, group: Group, grid: np.ndarray, norm: LogNorm) -> None:
-    for i, library in enumerate(view.libraries):
+    for i, library in enumerate(_rows(view)):
         for j, alg in enumerate(view.algs):
             value = grid[i, j]
             cell = group.cell(library, alg)
@@ -218,7 +224,7 @@ def _over_floor_figure(view: JwsView, groups: Sequence[Group]) -> Figure | None:
         return None
     norm = LogNorm(vmin=min(1.0, float(finite.min())), vmax=max(2.0, float(finite.max())))
     cmap = colormaps["YlOrRd"].with_extremes(bad="#f0f0f0")
-    libs, algs = view.libraries, view.algs
+    libs, algs = _rows(view), view.algs
     paired = view.paired
     height = len(groups) * ((0.75 if paired else 0.5) * len(libs) + 1.3) + 1.0
     fig = Figure(figsize=(max(8.0, 0.85 * len(algs) + 3.5), height), layout="constrained")
@@ -241,9 +247,10 @@ def _over_floor_figure(view: JwsView, groups: Sequence[Group]) -> Figure | None:
         if paired
         else "UNPAIRED medians timed at different moments: no interval, drift included"
     )
+    left = view.not_drawn(view.libraries)
     fig.suptitle(
         f"x over floor (library time / floor time): {first.key_mode} key, "
-        f"{first.payload} payload; lower is better\n{how}",
+        f"{first.payload} payload; lower is better\n{how}" + (f"\n{left}" if left else ""),
         fontweight="bold",
     )
     return fig
