@@ -266,7 +266,7 @@ class CellView(Generic[C]):
         return tuple(a for a in self.adapters if a in timed)
 
     def not_drawn(self, among: Sequence[str] | None = None) -> str:
-        """ "not drawn (no usable number): jwt, ryjwt" for the adapters left out, or ""."""
+        """The note naming the adapters left out (``not drawn (no usable number): jwt``), or ""."""
         left = [a for a in (self.adapters if among is None else among) if a not in self.drawn]
         return f"not drawn (no usable number): {', '.join(left)}" if left else ""
 
