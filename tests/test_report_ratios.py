@@ -10,6 +10,7 @@ golden_quick.json the unpaired one.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,11 @@ import pytest
 from matplotlib.container import BarContainer
 
 from jwtbench.analysis.decide import below_floor
-from jwtbench.analysis.pairing import burst_ratios, paired_between
+from jwtbench.analysis.pairing import NOISY_SCATTER, burst_ratios, paired_between, scatter
 from jwtbench.analysis.views import Group, JwsView, jwe_view, jws_view
 from jwtbench.model.results import Results, Row, load_results
 from jwtbench.present.charts.jwe import COST_NOTE, _cost_figure
+from jwtbench.present.markdown import _noise
 from jwtbench.present.md_crypto import share_text
 from jwtbench.present.md_jws import over_fastest_text
 from jwtbench.present.report import render_markdown
@@ -199,3 +201,38 @@ def test_compiled_libraries_are_no_pure_python_finding() -> None:
     over_limit = section(render_markdown(results), "## x over limit")
     row = table_row(over_limit, "sign, prepared key, small payload: x over limit", "RS256")
     assert row[3] == "0.77x [0.72, 0.91] · below the limit (own crypto)"
+
+
+# -- how noisy the machine was --------------------------------------------------
+def test_scatter_is_the_median_robust_sd_of_the_log_burst_ratios() -> None:
+    """Calm: ratios 2.0 +- 1%; noisy: +- 6%. Speed flips that pairing cancels do not count."""
+    speeds = [1.0, 1.8, 1.0, 1.8, 1.8, 1.0, 1.0, 1.8, 1.0, 1.0]
+    floor = lockstep_row("floor", [[10e-6 * s] for s in speeds])
+    wobble = [1, -1, 1, -1, 1, -1, 1, -1, 1, -1]
+
+    def lib(spread: float) -> Row:
+        return lockstep_row(
+            "lib", [[20e-6 * s * math.exp(w * spread)] for s, w in zip(speeds, wobble, strict=True)]
+        )
+
+    found = scatter([(lib(0.01), floor), (lib(0.01), floor), (lib(0.06), floor)])
+    assert found is not None and found[1] == 3 and found[0] == pytest.approx(1.4826 * 0.01)
+    assert scatter([(lib(0.01), lockstep_row("floor", [[1e-5]] * 4))]) is None  # too few bursts
+    assert scatter([]) is None
+
+
+def test_the_report_says_whether_the_machine_was_calm_or_noisy() -> None:
+    calm = _noise(0.015, 600)
+    assert "1.5%" in calm and "600 library cells" in calm and "calm" in calm
+    noisy = _noise(0.045, 600)
+    assert "**noisy**" in noisy and "calmer time" in noisy
+    assert _noise(NOISY_SCATTER, 1).endswith("cells)")  # the boundary is still calm
+
+
+def test_a_noisy_run_ends_with_a_note_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    from jwtbench.cli.run import _warn_if_noisy
+
+    _warn_if_noisy(PAIRED)  # synthetic bursts, scattered far more than a calm run's
+    assert "the machine was noisy during this run" in capsys.readouterr().err
+    _warn_if_noisy(DATA / "golden_quick.json")  # unpaired: nothing to judge by
+    assert capsys.readouterr().err == ""

@@ -14,6 +14,10 @@ libraries reads like their ratios to the floor. Pure computation.
 
 from __future__ import annotations
 
+import math
+import statistics
+from collections.abc import Iterable
+
 from jwtbench.analysis.intervals import Interval, paired_ratio
 from jwtbench.analysis.runs import split_bursts
 from jwtbench.measure.paired import burst_map, burst_time, summarise_processes
@@ -59,3 +63,31 @@ def share_of(over_limit: Interval) -> Interval:
     return Interval(
         1 / over_limit.value, 1 / over_limit.high, 1 / over_limit.low, over_limit.rounds
     )
+
+
+#: Fewest paired bursts a cell needs to count in :func:`scatter` (a quick run has 10).
+SCATTER_BURSTS = 5
+#: A run whose per-burst ratios scatter more than this is called noisy. Measured
+#: here (quick runs, 600 library cells each): calm runs 1.4-1.5%, and two of
+#: them agreed within 5% on x over floor in 100% of the prepared JWS cells; a
+#: run made an hour later scattered by 4.5% and agreed with them in 57-60%
+#: (HS* cells up to 23% off): in a noisy spell a library's ratio to the floor
+#: itself moves, and pairing cannot take that out.
+NOISY_SCATTER = 0.025
+
+
+def scatter(pairs: Iterable[tuple[Row, Row]]) -> tuple[float, int] | None:
+    """How much the machine moved paired ratios in a run: (median robust sd, cells).
+
+    For each (row, reference) pair with at least :data:`SCATTER_BURSTS`
+    paired bursts, the robust sd (1.4826 x median absolute deviation) of the
+    log per-burst ratios; the median over the cells, and how many counted.
+    None: no cell had enough bursts (an unpaired or tiny run).
+    """
+    spreads = []
+    for row, ref in pairs:
+        logs = [math.log(r) for r in burst_ratios(row, ref) if r > 0]
+        if len(logs) >= SCATTER_BURSTS:
+            centre = statistics.median(logs)
+            spreads.append(1.4826 * statistics.median(abs(v - centre) for v in logs))
+    return (statistics.median(spreads), len(spreads)) if spreads else None

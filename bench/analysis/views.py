@@ -32,7 +32,7 @@ from jwtbench.adapters.floor import FloorAdapter
 from jwtbench.adapters.keys import PAYLOADS
 from jwtbench.adapters.limit import LimitAdapter
 from jwtbench.analysis.intervals import OVER_FLOOR, OVER_LIMIT, Interval, paired_ratio
-from jwtbench.analysis.pairing import burst_times, paired_between
+from jwtbench.analysis.pairing import burst_times, paired_between, scatter
 from jwtbench.measure.matrix import NESTED_JWE_ALGS, NESTED_SIG_ALGS
 from jwtbench.model.cell import JWE_OPS, JWS_OPS, KEY_MODES, NESTED_OPS, Status
 from jwtbench.model.results import Results, Row
@@ -314,6 +314,15 @@ class CellView(Generic[C]):
         """The cells with a usable row: a row whose cell status is not ``ok`` was not timed."""
         return [cell for cell in self.rows if self.row(cell) is not None]
 
+    def floor_pairs(self) -> list[tuple[Row, Row]]:
+        """Every timed library cell's row with its group's floor row (for ``pairing.scatter``)."""
+        pairs = []
+        for cell in self.timed():
+            row, floor = self.row(cell), self.row(cell._replace(adapter=FLOOR))
+            if cell.adapter not in REFERENCES and row is not None and floor is not None:
+                pairs.append((row, floor))
+        return pairs
+
     def not_run(self) -> list[C]:
         """The cells an interrupted run never finished measuring."""
         return [cell for cell, (status, _) in self.statuses.items() if status == Status.NOT_RUN]
@@ -579,3 +588,8 @@ def _combos(cells: Iterable[JweCell]) -> tuple[Combo, ...]:
     sig, alg = _rank((*NESTED_SIG_ALGS, *JWS_ALGS)), _rank((*NESTED_JWE_ALGS, *JWE_ALGS))
     combos = {Combo(c.sig_alg, c.alg) for c in cells}
     return tuple(sorted(combos, key=lambda c: (sig(c.sig_alg), alg(c.alg))))
+
+
+def run_scatter(results: Results) -> tuple[float, int] | None:
+    """The run's noise over its JWS and JWE library cells (``pairing.scatter``), or None."""
+    return scatter([*jws_view(results).floor_pairs(), *jwe_view(results).floor_pairs()])

@@ -162,6 +162,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         with timer_for(args):
             outcome = run(profile, selection, passes=args.passes, **common)
     print(f"results: {outcome.path}")
+    _warn_if_noisy(outcome.path)
     if outcome.interrupted:
         return _interrupted(outcome)
     if not (args.no_cost or timers.current().name == "lockstep"):  # not in a group's child
@@ -177,6 +178,22 @@ def _env_options(args: argparse.Namespace) -> dict[str, Any]:
         "env_root": Path(args.env_root) if args.env_root else None,
         "installer": args.installer,
     }
+
+
+def _warn_if_noisy(path: Path) -> None:
+    """One line on stderr when the machine was noisy during the run (the report says more)."""
+    from jwtbench.analysis.pairing import NOISY_SCATTER
+    from jwtbench.analysis.views import run_scatter
+    from jwtbench.model.results import load_results
+
+    found = run_scatter(load_results(path))
+    if found is not None and found[0] > NOISY_SCATTER:
+        print(
+            f"jwtbench: note: the machine was noisy during this run: per-burst ratios to the "
+            f"floor scattered by {found[0]:.1%} (calm: under {NOISY_SCATTER:.1%}); its ratios "
+            "can be several percent off a calm run's (the report's Run summary says more)",
+            file=sys.stderr,
+        )
 
 
 def _interrupted(outcome: RunOutcome) -> int:

@@ -15,7 +15,8 @@ from typing import Any
 
 from jwtbench.analysis.cost import cost_view
 from jwtbench.analysis.decide import decide
-from jwtbench.analysis.views import JweView, JwsView, jwe_view, jws_view
+from jwtbench.analysis.pairing import NOISY_SCATTER
+from jwtbench.analysis.views import JweView, JwsView, jwe_view, jws_view, run_scatter
 from jwtbench.model.results import Results
 from jwtbench.present.fmt import fmt_seconds, md_escape
 from jwtbench.present.md_base import footnotes, md_table
@@ -52,6 +53,9 @@ def _summary(results: Results, jws: JwsView, jwe: JweView) -> str:
     lines.append(f"- interrupted: {interrupted}")
     if jws.rows or jwe.rows:
         lines.append(f"- ratios: {_pairing(jws, jwe)}")
+    noise = run_scatter(results)
+    if noise is not None:
+        lines.append(f"- machine noise: {_noise(*noise)}")
     lines.append(f"- cells by status: {by_status} ({sum(counts.values()):,} cells)")
     # Timed = a usable row: a row whose cell status is not ok (cut off mid-measurement by an
     # interrupt, or failed a check after timing) is no timed cell, whatever rows exist.
@@ -72,6 +76,22 @@ def _summary(results: Results, jws: JwsView, jwe: JweView) -> str:
         chosen = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in selection.items())
         lines.append(f"- selection: {md_escape(chosen)}")
     return "## Run summary\n\n" + "\n".join(lines)
+
+
+def _noise(spread: float, cells: int) -> str:
+    """The run's scatter of per-burst ratios, and what it means for reading the ratios."""
+    what = (
+        f"per-burst ratios to the floor scatter by {spread:.1%} "
+        f"(median robust sd over {cells:,} library cells)"
+    )
+    if spread <= NOISY_SCATTER:
+        return f"{what}: calm (calm runs here repeat x over floor within 5% in ~100% of cells)"
+    return (
+        f"{what}: **noisy** (over {NOISY_SCATTER:.1%}). In a noisy spell a library's "
+        "ratio to the floor itself moves: measured here, a run scattering by 4.5% agreed "
+        "within 5% with calm runs in only ~60% of cells, some 20% off. Remake the run at a "
+        "calmer time before reading a difference of a few percent."
+    )
 
 
 def _pairing(jws: JwsView, jwe: JweView) -> str:
