@@ -591,5 +591,10 @@ def _combos(cells: Iterable[JweCell]) -> tuple[Combo, ...]:
 
 
 def run_scatter(results: Results) -> tuple[float, int] | None:
-    """The run's noise over its JWS and JWE library cells (``pairing.scatter``), or None."""
+    """The run's noise over its JWS and JWE library cells (``pairing.scatter``), or None.
+
+    None for a file of instruction counts too: a count does not scatter.
+    """
+    if results.record.units.counts:
+        return None
     return scatter([*jws_view(results).floor_pairs(), *jwe_view(results).floor_pairs()])
