@@ -234,3 +234,12 @@ def test_a_library_with_no_number_is_left_out_of_the_charts_and_named(view: JwsV
     assert heat is not None
     rows_shown = [t.get_text() for t in heat.axes[0].get_yticklabels()]
     assert len(rows_shown) == len(view.libraries) - 1 and note in heat.get_suptitle()
+
+
+def test_a_library_unavailable_everywhere_is_one_line_not_a_list_of_algorithms() -> None:
+    """jwt (beside pyjwt) and ryjwt (Python 3.11) in the reference run: no alg lists."""
+    reference = Path(__file__).parents[1] / "results/reference/quick.json"
+    text = render_markdown(load_results(reference))
+    assert "- jwt: no usable number at all (see *Cells without numbers*)" in text
+    assert re.search(r"\*\*unavailable\*\* — jwt: every JWS cell \(\d+ cells\) — module jwt", text)
+    assert "jwt has no usable number for" not in text

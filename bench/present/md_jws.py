@@ -260,7 +260,13 @@ def jws_sections(
 
 # -- failures -----------------------------------------------------------------
 def _cells_text(view: JwsView, cells: Sequence[JwsCell]) -> str:
-    """``PS256, EdDSA`` when whole algorithms failed, else ``ES256 (verify/raw)``."""
+    """``PS256, EdDSA`` when whole algorithms failed, else ``ES256 (verify/raw)``.
+
+    An adapter none of whose cells has a number (unavailable here): ``every JWS cell (N)``.
+    """
+    mine = sum(1 for c in view.statuses if cells and c.adapter == cells[0].adapter)
+    if cells and len(cells) == mine:
+        return f"every JWS cell ({mine} cells)"
     every = {(g.op, g.key_mode, g.payload) for g in view.groups}
     by_alg: dict[str, list[JwsCell]] = {}
     for cell in cells:

@@ -104,7 +104,9 @@ def jws_pick_section(decisions: Decisions, name: Namer, payloads: int) -> str:
     ]
     if decisions.coverage:
         lines = [
-            f"- {md_escape(name(c.library))} has no usable number for: {', '.join(c.missing)}"
+            f"- {md_escape(name(c.library))}: no usable number at all (see *Cells without numbers*)"
+            if len(c.missing) == decisions.algs
+            else f"- {md_escape(name(c.library))} has no usable number for: {', '.join(c.missing)}"
             for c in decisions.coverage
         ]
         parts += ["Coverage:", "\n".join(lines)]
