@@ -37,13 +37,15 @@ REFERENCE = ROOT / "results" / "reference" / "quick.json"
 
 
 def test_the_committed_reference_is_a_current_paired_run() -> None:
-    """The README's reference: this schema, every adapter grouped, ratios paired over sets."""
+    """The README's reference: this schema, grouped, visited 10 times, the floor in 3 processes."""
     on_disk = json.loads(REFERENCE.read_text(encoding="utf-8"))
     assert on_disk["jwtbench"]["schema_version"] == SCHEMA_VERSION
-    results = load_results(REFERENCE)
-    assert results.meta["groups"]["processes"] >= 2
+    groups = load_results(REFERENCE).meta["groups"]
+    assert groups["visits"] >= 10 and groups["replicas"] == {"floor": 3}
     paired = [b for b in on_disk["benchmarks"] if "over_floor" in b["extra_info"]]
-    assert paired and all(b["extra_info"]["over_floor"]["processes"] >= 2 for b in paired)
+    assert paired and all(b["extra_info"]["over_floor"]["rounds"] >= 10 for b in paired)
+    floors = [b for b in on_disk["benchmarks"] if b["params"]["adapter"] == "floor"]
+    assert floors and all(len(b["extra_info"]["merged_runs"]) == 30 for b in floors)
 
 
 def golden() -> dict[str, Any]:
