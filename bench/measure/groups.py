@@ -139,7 +139,7 @@ def run_grouped(
     shown = progress or LineProgress()
     members = members_of(cells)
     sides = replicated(members)
-    runnable = [c.adapter for c in cells if skip_reason(c) is None]
+    runnable = sum(1 for c in cells if skip_reason(c) is None)
     pair = uuid.uuid4().hex[:12]
     started_iso, started = now_iso(), time.perf_counter()
     docs: dict[str, dict[str, Any]] = {}
@@ -159,7 +159,7 @@ def run_grouped(
             for side in sides
         }  # fmt: skip
         spread = f"{bursts} bursts per cell" if visits == 1 else f"{visits} visits x {bursts}"
-        steps = len(runnable) * visits  # progress counts cells, not replicas' turns
+        steps = runnable * visits  # progress counts cells, not replicas' turns
         shown.begin(
             f"jwtbench {profile.name}: {len(cells)} cells, {len(members)} adapters timed "
             f"together in {len(sides)} processes ({spread}) -> {path}",
