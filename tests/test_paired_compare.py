@@ -135,6 +135,34 @@ def test_the_floors_own_change_against_the_limit_is_paired(raw: dict[str, Any]) 
     assert not pc.regressions and pc.improvements
 
 
+def test_a_floor_that_moved_against_the_limit_means_another_machine_state(
+    raw: dict[str, Any],
+) -> None:
+    # Drift moves the floor and the limit alike: one state, whatever the speed.
+    pc = compare_paired(results(raw, "base.json"), results(scaled(raw, 1.6), "head.json"))
+    assert pc.state is not None and pc.state.floor_shift == pytest.approx(1.0)
+    assert pc.state.floor_cells > 0 and not pc.state.shifted and not pc.state.inputs_changed
+    # The floor 4% slower against the bare primitive, same Python and cryptography: Python
+    # ran slower relative to C in head (a noisy spell), and every verdict is less sure.
+    head = results(scaled(raw, 1.0, {"floor": 1.04}), "head.json")
+    pc = compare_paired(results(raw, "base.json"), head)
+    assert pc.state is not None and pc.state.floor_shift == pytest.approx(1.04)
+    assert pc.state.shifted
+    text = render_paired_terminal(pc, compare_results(results(raw, "b"), head), verbose=False)
+    assert "machine state: noise" in text and "moved +4.0%" in text
+    assert "warning: the two runs saw the machine in different states" in text
+    # ... unless Python (or cryptography, OpenSSL, jwtbench) changed: then the floor may have.
+    bumped = scaled(raw, 1.0, {"floor": 1.04})
+    bumped["jwtbench"]["provenance"]["python"] = "3.12.0"
+    pc = compare_paired(results(raw, "base.json"), results(bumped, "head.json"))
+    assert pc.state is not None and pc.state.inputs_changed == ("python",)
+    assert not pc.state.shifted
+    assert "python differ" in render_paired_markdown(pc, compare_results(results(raw, "b"), head))
+    # The golden file's bursts are synthetic and scatter widely: both runs are called noisy.
+    assert [side for side, _ in pc.state.noisy()] == ["base", "head"]
+    assert "the head run was noisy" in text
+
+
 def test_verdict_needs_the_threshold_and_the_interval() -> None:
     assert verdict_of(Interval(1.2, 1.1, 1.3), 0.10) == REGRESSION
     assert verdict_of(Interval(1.2, 1.02, 1.4), 0.10) == NO_CHANGE  # interval does not clear

@@ -23,7 +23,13 @@ clears ``1 + threshold / 2`` (the margin ``jwtbench.analysis.stats`` uses).
 The floor's own change is reported separately (a ``cryptography`` bump moves
 the floor, and so every library's ratio): its absolute median change, which
 includes the machine's drift, and, when both runs have the limit, its paired
-x over limit, which does not. Pure: rendered by ``jwtbench.present.compare_paired``.
+x over limit, which does not.
+
+Pairing cancels the machine's speed from moment to moment, not its *state*
+over a whole run: in a noisy spell of this VM Python ran slower relative to C,
+so the floor's x over limit and the libraries' x over floor rose together
+(``MachineState``). A comparison across states says so. Pure: rendered by
+``jwtbench.present.compare_paired``.
 """
 
 from __future__ import annotations
@@ -43,9 +49,9 @@ from jwtbench.analysis.intervals import (
     paired_ratio,
     quotient,
 )
-from jwtbench.analysis.pairing import burst_ratios
+from jwtbench.analysis.pairing import NOISY_SCATTER, burst_ratios
 from jwtbench.analysis.stats import IMPROVEMENT, NO_CHANGE, REGRESSION
-from jwtbench.analysis.views import FLOOR, REFERENCES
+from jwtbench.analysis.views import FLOOR, REFERENCES, run_scatter
 from jwtbench.model.cell import CellKey, cell_key, cell_label
 from jwtbench.model.results import Results, Row
 
@@ -92,6 +98,66 @@ class FloorChange:
         return self.head_median / self.base_median
 
 
+#: The floor's paired x over limit moving more than this (geometric mean over its
+#: cells, head / base) with the same Python, cryptography and OpenSSL means the
+#: two runs saw the machine in different states. Measured here: 22 pairs of runs
+#: in one state moved it by 0.0-2.6%; a calm run against one made in a noisy spell
+#: 40 minutes later by +5.8%, and there library ratios to the floor moved by up to
+#: 28% (p95 17%; Python-heavy HS* cells most) with no code changed.
+STATE_SHIFT = 0.03
+#: What must be equal for the floor's ratio to the limit to stay put.
+_STATE_INPUTS = ("python", "cryptography", "openssl", "jwtbench")
+
+
+@dataclass(frozen=True)
+class MachineState:
+    """How alike the machine was in the two runs: each run's noise and the floor vs the limit."""
+
+    base_noise: float | None  # ``pairing.scatter`` of each run (None: not measurable)
+    head_noise: float | None
+    floor_shift: float | None  # head / base of the floor's paired x over limit (geometric mean)
+    floor_cells: int
+    #: Python, cryptography, OpenSSL or jwtbench differ: the floor itself may have changed.
+    inputs_changed: tuple[str, ...] = ()
+
+    @property
+    def shifted(self) -> bool:
+        """The floor moved against the limit beyond :data:`STATE_SHIFT`, nothing to explain it."""
+        if self.floor_shift is None or self.inputs_changed:
+            return False
+        return abs(math.log(self.floor_shift)) > math.log(1 + STATE_SHIFT)
+
+    def noisy(self) -> list[tuple[str, float]]:
+        """The runs whose per-burst ratios scattered beyond ``pairing.NOISY_SCATTER``."""
+        sides = (("base", self.base_noise), ("head", self.head_noise))
+        return [(side, v) for side, v in sides if v is not None and v > NOISY_SCATTER]
+
+    @property
+    def alike(self) -> bool:
+        return not self.shifted and not self.noisy()
+
+
+def _provenance(results: Results) -> dict[str, object]:
+    prov = results.meta.get("provenance")
+    return prov if isinstance(prov, dict) else {}
+
+
+def machine_state(base: Results, head: Results, floors: Sequence[FloorChange]) -> MachineState:
+    """``MachineState`` of two runs from their noise and their floors' change against the limit."""
+    limits = [f.over_limit.value for f in floors if f.over_limit is not None]
+    shift = float(np.exp(np.mean(np.log(limits)))) if limits else None
+    noise = [run_scatter(r) for r in (base, head)]
+    pb, ph = _provenance(base), _provenance(head)
+    changed = tuple(name for name in _STATE_INPUTS if pb.get(name) != ph.get(name))
+    return MachineState(
+        noise[0][0] if noise[0] else None,
+        noise[1][0] if noise[1] else None,
+        shift,
+        len(limits),
+        changed,
+    )
+
+
 @dataclass
 class PairedComparison:
     """Everything ``compare_paired`` found; the renderers only read it."""
@@ -101,6 +167,7 @@ class PairedComparison:
     floors: list[FloorChange] = field(default_factory=list)
     #: Library cells measured in both runs whose ratio is not paired on a side (or no floor).
     unpaired: list[dict[str, str]] = field(default_factory=list)
+    state: MachineState | None = None
 
     def verdicts(self, verdict: str) -> list[PairedCell]:
         return [c for c in self.cells if c.verdict == verdict]
@@ -227,15 +294,19 @@ def compare_paired(base: Results, head: Results, *, threshold: float = 0.10) -> 
         b, h, change, source = found
         verdict = verdict_of(change, threshold)
         out.cells.append(PairedCell(dict(row.params), b, h, change, verdict, source))
+    out.state = machine_state(base, head, out.floors)
     return out
 
 
 __all__ = [
     "FROM_BURSTS",
     "FROM_INTERVALS",
+    "STATE_SHIFT",
     "FloorChange",
+    "MachineState",
     "PairedCell",
     "PairedComparison",
     "compare_paired",
     "has_paired",
+    "machine_state",
 ]

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jwtbench.analysis.compare import Comparison
-from jwtbench.analysis.paired import FloorChange, PairedCell, PairedComparison
+from jwtbench.analysis.paired import (
+    STATE_SHIFT,
+    FloorChange,
+    MachineState,
+    PairedCell,
+    PairedComparison,
+)
+from jwtbench.analysis.pairing import NOISY_SCATTER
 from jwtbench.analysis.stats import IMPROVEMENT, REGRESSION
 from jwtbench.present.compare import aligned, finding_lines, md_findings, md_table
 from jwtbench.present.fmt import format_ci, format_ratio, format_seconds
@@ -75,9 +82,45 @@ def floor_text(pc: PairedComparison) -> str:
     )
 
 
+def _noise(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def state_text(state: MachineState) -> tuple[str, list[str]]:
+    """One line on how alike the machine was in the two runs, and the warnings it calls for."""
+    shift = "-" if state.floor_shift is None else f"{state.floor_shift - 1:+.1%}"
+    line = (
+        f"machine state: noise {_noise(state.base_noise)} (base) / {_noise(state.head_noise)} "
+        f"(head), calm under {NOISY_SCATTER:.1%}; the floor's paired x over limit moved {shift} "
+        f"over {state.floor_cells} cell(s)"
+    )
+    if state.inputs_changed:
+        line += f" ({', '.join(state.inputs_changed)} differ: the floor itself may have changed)"
+    warnings = []
+    if state.shifted:
+        warnings.append(
+            f"the two runs saw the machine in different states: the floor's own ratio to the "
+            f"bare primitive moved {shift} (beyond {STATE_SHIFT:.0%}) with the same Python, "
+            "cryptography, OpenSSL and jwtbench. Pairing cancels the machine's speed moment to "
+            "moment, not a state that lasts a run: here such a shift came with library ratios "
+            "to the floor moving by up to 28% with no code changed, Python-heavy HS* cells "
+            "most. A verdict below may be the machine's; compare runs made in one state, or "
+            "use `jwtbench ab`, which interleaves both sides"
+        )
+    warnings += [
+        f"the {side} run was noisy (per-burst ratios to the floor scattered by {value:.1%}): "
+        "its ratios can be several percent off a calm run's"
+        for side, value in state.noisy()
+    ]
+    return line, warnings
+
+
 def render_paired_terminal(pc: PairedComparison, cmp: Comparison, *, verbose: bool) -> str:
     lines = [f"base: {cmp.base_name}", f"head: {cmp.head_name}", MODE_TEXT, rule_text(pc)]
-    lines += [f"warning: {w}" for w in cmp.warnings]
+    state, state_warnings = state_text(pc.state) if pc.state else ("", [])
+    if state:
+        lines.append(state)
+    lines += [f"warning: {w}" for w in [*cmp.warnings, *state_warnings]]
     if cmp.info:
         lines.append("versions differ: " + ", ".join(cmp.info))
     lines.append("")
@@ -106,8 +149,12 @@ def render_paired_markdown(pc: PairedComparison, cmp: Comparison) -> str:
     title = "❌ regression" if failing else "✅ no regression"
     out = [f"### jwtbench compare (paired ratios): {title}", "", f"**{pc.summary()}**", ""]
     out += [f"base `{cmp.base_name}` → head `{cmp.head_name}`  ", f"{MODE_TEXT}  ", rule_text(pc)]
+    state, state_warnings = state_text(pc.state) if pc.state else ("", [])
+    if state:
+        out[-1] += "  "
+        out.append(state)
     out.append("")
-    for warning in cmp.warnings:
+    for warning in [*cmp.warnings, *state_warnings]:
         out += [f"> ⚠️ **Warning:** {warning}", ""]
     if cmp.info:
         out += ["Dependency versions that differ: " + ", ".join(f"`{v}`" for v in cmp.info), ""]
