@@ -217,7 +217,7 @@ def test_sigterm_keeps_the_libraries_already_measured(tmp_path: Path) -> None:
     time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    assert proc.returncode == 143  # 128 + SIGTERM, as jwtbench run exits
     cost = json.loads(out.read_text())
     assert cost["interrupted"] is True and list(cost["adapters"]) == ["floor"]
 

@@ -14,11 +14,13 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
 from jwtbench.adapters import ADAPTERS
 from jwtbench.measure.cost import SETTINGS, add_to_results, cost_targets, measure_cost
+from jwtbench.measure.runner import interruptible
 from jwtbench.model.errors import UsageError
 from jwtbench.model.results import load_results, write_atomic
 
@@ -59,7 +61,10 @@ def cmd_cost(args: argparse.Namespace) -> int:
     if target is not None:
         load_results(target)  # a file jwtbench cannot read is refused before measuring
     echo = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
-    cost = measure_cost(names, python=python, settings=SETTINGS[args.profile], echo=echo)
+    with interruptible() as stop:
+        cost = measure_cost(
+            names, python=python, settings=SETTINGS[args.profile], echo=echo, interrupts=stop
+        )
     if target is not None:
         add_to_results(target, cost)
         print(f"cost added to {target}")
@@ -68,7 +73,9 @@ def cmd_cost(args: argparse.Namespace) -> int:
         print(f"cost: {output}")
     else:
         print(json.dumps(cost, indent=1))
-    return 130 if cost["interrupted"] else 0
+    if not cost["interrupted"]:
+        return 0
+    return 128 + (stop.signum or signal.SIGINT)  # 143 for SIGTERM, 130 for Ctrl-C
 
 
 def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -26,14 +26,17 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jwtbench.measure import cost_probe
 from jwtbench.measure.cost_probe import FAMILIES, guarded
+
+if TYPE_CHECKING:
+    from jwtbench.measure.runner import Interrupts
 
 #: What precedes the child's JSON entry on its stdout.
 MARKER = "jwtbench-cost-entry: "
@@ -76,11 +79,13 @@ def measure_cost(
     settings: CostSettings = SETTINGS["quick"],
     echo: Callable[[str], None] | None = None,
     pythons: Mapping[str, str] | None = None,
+    interrupts: Interrupts | None = None,
 ) -> dict[str, Any]:
     """The ``cost`` object: one entry per adapter in ``names``, each from its own child.
 
     ``python`` runs every child (default: this interpreter); ``pythons`` names another
     one per adapter (an isolated environment's), each needing jwtbench installed.
+    ``interrupts``: the caller's SIGINT/SIGTERM routing, to learn which signal stopped it.
     """
     from jwtbench.measure.runner import interruptible
 
@@ -91,7 +96,8 @@ def measure_cost(
     interrupted = False
     children = _Children()
     workers = max(1, min(WORKERS, os.cpu_count() or 1, len(names)))
-    with interruptible() as stop, ThreadPoolExecutor(workers) as pool:
+    routing = nullcontext(interrupts) if interrupts else interruptible()
+    with routing as stop, ThreadPoolExecutor(workers) as pool:
         futures = {
             pool.submit(_timed, measure_one, name, (pythons or {}).get(name, python), settings,
                         children): name
