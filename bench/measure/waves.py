@@ -74,10 +74,11 @@ def split_bursts(bursts: int, processes: int, visits: int = 1) -> int:
 #: cells, mostly a whole group at once whose floor process ran off; three
 #: sets, every slowed cell in 10 of 10 trials and no false alarm, at ~55 s a
 #: run instead of ~20 s. The quick matrix (764 cells) would take ~6.5 min.
-#: Since the floor runs in three processes (``groups.REPLICAS``), one set gave
-#: 9 of 10 and no false alarm, three sets 9 of 10 and 4 (single cells that
-#: moved 6-13% in all three sets of one run alike: the machine's state, not a
-#: process); the library processes still carry their own offsets, so three stay.
+#: Since the floor runs in three processes (``groups.REPLICAS``), in a noisy
+#: spell one set gave 9 of 10 and no false alarm, three sets 9 of 10 and 4
+#: (single cells that moved 6-13% in all three sets of one run alike: the
+#: machine's state, not a process); in a calm hour three sets gave 10 of 10 and
+#: none. The library processes still carry their own offsets, so three stay.
 SMALL_RUN_CELLS = 150
 SMALL_RUN_PROCESSES = 3
 
