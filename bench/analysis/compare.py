@@ -63,6 +63,7 @@ __all__ = [
     "one_sided",
     "paired_rounds",
     "pooling_warnings",
+    "provenance_of",
     "provenance_warnings",
     "split_bursts",
     "split_runs",
@@ -414,14 +415,15 @@ def _name(results: Results, fallback: str) -> str:
     return str(results.meta.get("label") or fallback)
 
 
-def _provenance(results: Results) -> dict[str, Any]:
+def provenance_of(results: Results) -> dict[str, Any]:
+    """The file's ``provenance`` object (empty when absent or malformed)."""
     prov = results.meta.get("provenance")
     return prov if isinstance(prov, dict) else {}
 
 
 def provenance_warnings(base: Results, head: Results) -> list[str]:
     """Why absolute times may not carry over between the two files."""
-    pb, ph = _provenance(base), _provenance(head)
+    pb, ph = provenance_of(base), provenance_of(head)
     diffs = [
         f"{label} {pb.get(name)!s} vs {ph.get(name)!s}"
         for name, label in (("machine_id", "machine"), ("python", "python"), ("cpu", "cpu"))
@@ -447,7 +449,7 @@ def provenance_warnings(base: Results, head: Results) -> list[str]:
 
 def version_differences(base: Results, head: Results) -> list[str]:
     """``dist old -> new`` for each tracked distribution (and OpenSSL) that differs."""
-    pb, ph = _provenance(base), _provenance(head)
+    pb, ph = provenance_of(base), provenance_of(head)
     vb, vh = pb.get("versions") or {}, ph.get("versions") or {}
     out = [
         f"{dist} {vb.get(dist) or 'not installed'} -> {vh.get(dist) or 'not installed'}"
@@ -469,7 +471,7 @@ def pooling_warnings(side: str, files: Sequence[Results]) -> list[str]:
         out.append(f"{side} file {path} is given {paths.count(path)} times: its runs count as many")
     for other in files[1:]:
         name = _name(other, side)
-        pf, po = _provenance(first), _provenance(other)
+        pf, po = provenance_of(first), provenance_of(other)
         if any(pf.get(k) != po.get(k) for k in ("machine_id", "python", "cpu")):
             out.append(f"{side} file {name} comes from another machine or Python than the first")
         if first.meta.get("profile") != other.meta.get("profile"):

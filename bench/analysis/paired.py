@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jwtbench.analysis.compare import measured_rows
+from jwtbench.analysis.compare import measured_rows, provenance_of
 from jwtbench.analysis.intervals import (
     OVER_FLOOR,
     OVER_LIMIT,
@@ -137,17 +137,12 @@ class MachineState:
         return not self.shifted and not self.noisy()
 
 
-def _provenance(results: Results) -> dict[str, object]:
-    prov = results.meta.get("provenance")
-    return prov if isinstance(prov, dict) else {}
-
-
 def machine_state(base: Results, head: Results, floors: Sequence[FloorChange]) -> MachineState:
     """``MachineState`` of two runs from their noise and their floors' change against the limit."""
     limits = [f.over_limit.value for f in floors if f.over_limit is not None]
     shift = float(np.exp(np.mean(np.log(limits)))) if limits else None
     noise = [run_scatter(r) for r in (base, head)]
-    pb, ph = _provenance(base), _provenance(head)
+    pb, ph = provenance_of(base), provenance_of(head)
     changed = tuple(name for name in _STATE_INPUTS if pb.get(name) != ph.get(name))
     return MachineState(
         noise[0][0] if noise[0] else None,
