@@ -100,7 +100,7 @@ class FloorChange:
 
 #: The floor's paired x over limit moving more than this (geometric mean over its
 #: cells, head / base) with the same Python, cryptography and OpenSSL means the
-#: two runs saw the machine in different states. Measured here: 22 pairs of runs
+#: two runs saw the machine in different states. Measured here: 32 pairs of runs
 #: in one state moved it by 0.0-2.6%; a calm run against one made in a noisy spell
 #: 40 minutes later by +5.8%, and there library ratios to the floor moved by up to
 #: 28% (p95 17%; Python-heavy HS* cells most) with no code changed.
@@ -132,25 +132,15 @@ class MachineState:
         sides = (("base", self.base_noise), ("head", self.head_noise))
         return [(side, v) for side, v in sides if v is not None and v > NOISY_SCATTER]
 
-    @property
-    def alike(self) -> bool:
-        return not self.shifted and not self.noisy()
-
 
 def machine_state(base: Results, head: Results, floors: Sequence[FloorChange]) -> MachineState:
     """``MachineState`` of two runs from their noise and their floors' change against the limit."""
     limits = [f.over_limit.value for f in floors if f.over_limit is not None]
     shift = float(np.exp(np.mean(np.log(limits)))) if limits else None
-    noise = [run_scatter(r) for r in (base, head)]
+    base_noise, head_noise = (found[0] if (found := run_scatter(r)) else None for r in (base, head))
     pb, ph = provenance_of(base), provenance_of(head)
     changed = tuple(name for name in _STATE_INPUTS if pb.get(name) != ph.get(name))
-    return MachineState(
-        noise[0][0] if noise[0] else None,
-        noise[1][0] if noise[1] else None,
-        shift,
-        len(limits),
-        changed,
-    )
+    return MachineState(base_noise, head_noise, shift, len(limits), changed)
 
 
 @dataclass

@@ -86,8 +86,10 @@ def _noise(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def state_text(state: MachineState) -> tuple[str, list[str]]:
+def state_text(state: MachineState | None) -> tuple[str, list[str]]:
     """One line on how alike the machine was in the two runs, and the warnings it calls for."""
+    if state is None:
+        return "", []
     shift = "-" if state.floor_shift is None else f"{state.floor_shift - 1:+.1%}"
     line = (
         f"machine state: noise {_noise(state.base_noise)} (base) / {_noise(state.head_noise)} "
@@ -117,7 +119,7 @@ def state_text(state: MachineState) -> tuple[str, list[str]]:
 
 def render_paired_terminal(pc: PairedComparison, cmp: Comparison, *, verbose: bool) -> str:
     lines = [f"base: {cmp.base_name}", f"head: {cmp.head_name}", MODE_TEXT, rule_text(pc)]
-    state, state_warnings = state_text(pc.state) if pc.state else ("", [])
+    state, state_warnings = state_text(pc.state)
     if state:
         lines.append(state)
     lines += [f"warning: {w}" for w in [*cmp.warnings, *state_warnings]]
@@ -149,7 +151,7 @@ def render_paired_markdown(pc: PairedComparison, cmp: Comparison) -> str:
     title = "❌ regression" if failing else "✅ no regression"
     out = [f"### jwtbench compare (paired ratios): {title}", "", f"**{pc.summary()}**", ""]
     out += [f"base `{cmp.base_name}` → head `{cmp.head_name}`  ", f"{MODE_TEXT}  ", rule_text(pc)]
-    state, state_warnings = state_text(pc.state) if pc.state else ("", [])
+    state, state_warnings = state_text(pc.state)
     if state:
         out[-1] += "  "
         out.append(state)

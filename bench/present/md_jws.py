@@ -264,9 +264,8 @@ def _cells_text(view: JwsView, cells: Sequence[JwsCell]) -> str:
 
     An adapter none of whose cells has a number (unavailable here): ``every JWS cell (N)``.
     """
-    mine = sum(1 for c in view.statuses if cells and c.adapter == cells[0].adapter)
-    if cells and len(cells) == mine:
-        return f"every JWS cell ({mine} cells)"
+    if cells and len(cells) == sum(1 for c in view.statuses if c.adapter == cells[0].adapter):
+        return f"every JWS cell ({len(cells)} cells)"
     every = {(g.op, g.key_mode, g.payload) for g in view.groups}
     by_alg: dict[str, list[JwsCell]] = {}
     for cell in cells:
