@@ -348,11 +348,15 @@ def compare_results(
     threshold: float = 0.10,
     alpha: float = 0.01,
     correction: str = "holm",
+    timings: bool = True,
 ) -> Comparison:
     """Compare ``head`` against ``base``: every cell measured in both, and what else differs.
 
     Each side is one results file or several (each one run, or the runs a
     merged file records); see the module docstring for how runs are judged.
+    ``timings=False`` leaves out the per-cell timing verdicts (``cells``, ``notes``)
+    and keeps the rest: the paired view judges cells on its own ratios, and the
+    absolute statistics are nearly all of the work (18 of 20 s on two quick runs).
     """
     base_files, head_files = _files(base, "base"), _files(head, "head")
     b, h = _Side.of(base_files), _Side.of(head_files)
@@ -366,16 +370,8 @@ def compare_results(
         head_files=len(head_files),
     )
     matched = [k for k in b.order() if b.measured(k) and h.measured(k)]
-    pairs = {k: (b.runs[k], h.runs[k]) for k in matched}
-    lockstep = {k: paired_rounds(b.bursts.get(k, []), h.bursts.get(k, [])) for k in matched}
-    verdicts = compare_many_runs(
-        pairs,
-        threshold=threshold,
-        alpha=alpha,
-        correction=correction,
-        paired={k: rounds for k, rounds in lockstep.items() if rounds},
-    )
-    cmp.cells = [CellResult(k, b.params[k], verdicts[k]) for k in matched]
+    if timings:
+        cmp.cells = _timing_verdicts(b, h, matched, threshold, alpha, correction)
 
     for key in matched:
         before, after = b.rows[key].token_bytes, h.rows[key].token_bytes
@@ -402,6 +398,22 @@ def compare_results(
     cmp.info = version_differences(base_files[0], head_files[0])
     cmp.notes = method_notes(cmp)
     return cmp
+
+
+def _timing_verdicts(
+    b: _Side, h: _Side, matched: list[CellKey], threshold: float, alpha: float, correction: str
+) -> list[CellResult]:
+    """Each matched cell's verdict on its times (rounds paired by burst where both have them)."""
+    pairs = {k: (b.runs[k], h.runs[k]) for k in matched}
+    lockstep = {k: paired_rounds(b.bursts.get(k, []), h.bursts.get(k, [])) for k in matched}
+    verdicts = compare_many_runs(
+        pairs,
+        threshold=threshold,
+        alpha=alpha,
+        correction=correction,
+        paired={k: rounds for k, rounds in lockstep.items() if rounds},
+    )
+    return [CellResult(k, b.params[k], verdicts[k]) for k in matched]
 
 
 def _absent(side: _Side, key: CellKey) -> bool:

@@ -164,8 +164,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return report_counts(base[0], head[0], args)
     args.threshold = threshold_of(args, counts=False)
     mode = pairing(args, base, head)
-    cmp = compare_results(base, head, threshold=args.threshold, alpha=args.alpha)
-    if mode == "paired":
+    paired = mode == "paired"  # its own ratios judge the cells: no absolute timing verdicts
+    cmp = compare_results(
+        base, head, threshold=args.threshold, alpha=args.alpha, timings=not paired
+    )
+    if paired:
         pc = compare_paired(base[0], head[0], threshold=args.threshold)
         return report_paired(pc, cmp, args)
     if mode != "fields" or has_paired(base[0]) or has_paired(head[0]):
